@@ -1,0 +1,48 @@
+"""The app factory: the one place that builds the FastAPI app and mounts both doors."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from backend.config import Settings, get_settings
+from backend.persistence.db import Database
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    database = db or Database.from_settings(settings)
+    owns_db = db is None
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_db:
+            await database.dispose()
+
+    app = FastAPI(title="Tessera", version="0.1.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.db = database
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        try:
+            await database.ping()
+        except Exception:  # any database failure means "not ready"
+            return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "up"})
+
+    _mount_doors(app, settings, database)
+    return app
+
+
+def _mount_doors(app: FastAPI, settings: Settings, db: Database) -> None:
+    """SCIM and GraphQL are mounted here once they exist (see scim_adapter, graphql_schema)."""

@@ -1,0 +1,101 @@
+"""Engine, connections and transactions for SQLite (aiosqlite) and PostgreSQL (asyncpg).
+
+SQLite: WAL, foreign keys, a busy timeout, and writes taken with ``BEGIN IMMEDIATE`` behind one
+in-process lock, so concurrent writers queue here instead of failing on SQLite's write lock.
+PostgreSQL: a normal pool; rows that are read then written are locked with ``FOR UPDATE``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from backend.config import Settings
+
+_WRITE = "tessera_write"
+
+
+def _install_sqlite_hooks(engine: AsyncEngine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take BEGIN over from the driver (SQLAlchemy's documented aiosqlite recipe), so
+        # transactions and savepoints behave and writes can ask for BEGIN IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        # Same LIKE semantics as PostgreSQL: case-sensitive; case-insensitive filters fold.
+        cursor.execute("PRAGMA case_sensitive_like=ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        immediate = conn.get_execution_options().get(_WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Database:
+    """Owns the engine. Services open ``read()`` or ``write()`` blocks; each is one transaction."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        busy_timeout_ms: int = 5000,
+        echo: bool = False,
+        pg_schema: str | None = None,
+    ) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        kwargs: dict[str, Any] = {"echo": echo}
+        if not self.is_sqlite:
+            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+            if pg_schema:
+                # Tests isolate each run in its own schema.
+                kwargs["connect_args"] = {"server_settings": {"search_path": pg_schema}}
+        self.engine = create_async_engine(url, **kwargs)
+        if self.is_sqlite:
+            _install_sqlite_hooks(self.engine, busy_timeout_ms)
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        settings.ensure_data_dir()
+        return cls(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """One write transaction: committed on success, rolled back on any exception."""
+        if self._write_lock is None:
+            async with self.engine.connect() as conn, conn.begin():
+                yield conn
+            return
+        async with self._write_lock, self.engine.connect() as conn:
+            conn = await conn.execution_options(**{_WRITE: True})
+            async with conn.begin():
+                yield conn
+
+    def for_update(self, stmt: sa.Select[Any]) -> sa.Select[Any]:
+        """Lock selected rows on PostgreSQL; SQLite writes are already serialised."""
+        return stmt if self.is_sqlite else stmt.with_for_update()
+
+    async def ping(self) -> bool:
+        async with self.engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+        return True
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

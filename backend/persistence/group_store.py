@@ -1,0 +1,131 @@
+"""SQL for groups and their members: one row per membership, changed row by row."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from backend.domain.models import Group, GroupMember
+from backend.domain.text import fold
+from backend.persistence import rows
+from backend.persistence import tables as t
+
+G, GM, M, U = t.groups, t.group_members, t.memberships, t.users
+
+
+def tenant_groups(tenant_id: str) -> sa.Select[Any]:
+    return sa.select(G).where(G.c.tenant_id == tenant_id)
+
+
+async def get(
+    conn: AsyncConnection, tenant_id: str, group_id: str, *, lock: bool = False
+) -> Group | None:
+    stmt = tenant_groups(tenant_id).where(G.c.id == group_id)
+    if lock and conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    row = (await conn.execute(stmt)).first()
+    return rows.group(row) if row else None
+
+
+async def get_many(conn: AsyncConnection, tenant_id: str, ids: list[str]) -> dict[str, Group]:
+    result = await conn.execute(tenant_groups(tenant_id).where(G.c.id.in_(ids)))
+    return {r.id: rows.group(r) for r in result}
+
+
+async def name_taken(
+    conn: AsyncConnection, tenant_id: str, display_name: str, except_id: str | None = None
+) -> bool:
+    stmt = sa.select(G.c.id).where(G.c.tenant_id == tenant_id,
+                                   G.c.display_name_norm == fold(display_name))
+    if except_id is not None:
+        stmt = stmt.where(G.c.id != except_id)
+    return (await conn.execute(stmt)).first() is not None
+
+
+async def unknown_users(
+    conn: AsyncConnection, tenant_id: str, user_ids: Iterable[str]
+) -> list[str]:
+    """Ids among ``user_ids`` that are not users of this tenant (checked in one query)."""
+    wanted = sorted(set(user_ids))
+    if not wanted:
+        return []
+    found = set((await conn.execute(sa.select(M.c.user_id).where(
+        M.c.tenant_id == tenant_id, M.c.user_id.in_(wanted)))).scalars())
+    return [u for u in wanted if u not in found]
+
+
+def _insert_ignore(conn: AsyncConnection) -> Any:
+    module = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return module.insert(GM)
+
+
+async def add_members(
+    conn: AsyncConnection, tenant_id: str, group_id: str, user_ids: Iterable[str], now: datetime
+) -> None:
+    values = [{"group_id": group_id, "user_id": u, "tenant_id": tenant_id, "created_at": now}
+              for u in sorted(set(user_ids))]
+    if values:
+        await conn.execute(_insert_ignore(conn).on_conflict_do_nothing(), values)
+
+
+async def remove_members(conn: AsyncConnection, group_id: str, user_ids: Iterable[str]) -> None:
+    ids = sorted(set(user_ids))
+    if ids:
+        await conn.execute(GM.delete().where(GM.c.group_id == group_id, GM.c.user_id.in_(ids)))
+
+
+async def member_ids(conn: AsyncConnection, group_id: str) -> set[str]:
+    result = await conn.execute(sa.select(GM.c.user_id).where(GM.c.group_id == group_id))
+    return set(result.scalars())
+
+
+async def members_of(
+    conn: AsyncConnection, group_ids: list[str], *, limit: int | None = None,
+    after: str | None = None,
+) -> dict[str, list[GroupMember]]:
+    """Members of several groups in one query, ordered by user id; ``limit`` applies per group."""
+    cols = [GM.c.group_id, GM.c.user_id, U.c.user_name, U.c.display_name]
+    base = sa.select(*cols).join(U, U.c.id == GM.c.user_id).where(GM.c.group_id.in_(group_ids))
+    if after is not None:
+        base = base.where(GM.c.user_id > after)
+    if limit is not None:
+        ranked = base.add_columns(sa.func.row_number().over(
+            partition_by=GM.c.group_id, order_by=GM.c.user_id).label("rn")).subquery()
+        stmt = sa.select(*[ranked.c[c.name] for c in cols]).where(ranked.c.rn <= limit) \
+            .order_by(ranked.c.group_id, ranked.c.user_id)
+    else:
+        stmt = base.order_by(GM.c.group_id, GM.c.user_id)
+    out: dict[str, list[GroupMember]] = {g: [] for g in group_ids}
+    for r in await conn.execute(stmt):
+        out[r.group_id].append(GroupMember(r.group_id, r.user_id, r.user_name, r.display_name))
+    return out
+
+
+async def count_members(conn: AsyncConnection, group_ids: list[str]) -> dict[str, int]:
+    stmt = sa.select(GM.c.group_id, sa.func.count()).where(GM.c.group_id.in_(group_ids)) \
+        .group_by(GM.c.group_id)
+    counts = {g: 0 for g in group_ids}
+    counts.update({r[0]: int(r[1]) for r in await conn.execute(stmt)})
+    return counts
+
+
+async def groups_of_users(
+    conn: AsyncConnection, tenant_id: str, user_ids: list[str]
+) -> dict[str, list[Group]]:
+    stmt = (sa.select(GM.c.user_id, *G.c).join(G, G.c.id == GM.c.group_id)
+            .where(GM.c.tenant_id == tenant_id, GM.c.user_id.in_(user_ids))
+            .order_by(GM.c.user_id, G.c.display_name_norm))
+    out: dict[str, list[Group]] = {u: [] for u in user_ids}
+    for r in await conn.execute(stmt):
+        out[r.user_id].append(rows.group(r))
+    return out
+
+
+async def bump(conn: AsyncConnection, group_id: str, now: datetime, **values: Any) -> None:
+    await conn.execute(G.update().where(G.c.id == group_id)
+                       .values(version=G.c.version + 1, updated_at=now, **values))

@@ -1,0 +1,147 @@
+"""SQL for users and tenant memberships. Every query here is scoped to one tenant."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from backend.domain.models import TenantUser
+from backend.domain.text import fold
+from backend.persistence import rows
+from backend.persistence import tables as t
+
+M = t.memberships
+U = t.users
+
+TENANT_USER_COLUMNS = [
+    *U.c,
+    M.c.tenant_id.label("m_tenant_id"), M.c.active.label("m_active"),
+    M.c.external_id.label("m_external_id"), M.c.integration_id.label("m_integration_id"),
+    M.c.version.label("m_version"), M.c.created_at.label("m_created_at"),
+    M.c.updated_at.label("m_updated_at"),
+]
+
+
+def tenant_users(tenant_id: str) -> sa.Select[Any]:
+    return sa.select(*TENANT_USER_COLUMNS).join(M, M.c.user_id == U.c.id).where(
+        M.c.tenant_id == tenant_id
+    )
+
+
+async def get(
+    conn: AsyncConnection, tenant_id: str, user_id: str, *, lock: bool = False
+) -> TenantUser | None:
+    stmt = tenant_users(tenant_id).where(U.c.id == user_id)
+    if lock and conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    row = (await conn.execute(stmt)).first()
+    return rows.tenant_user(row) if row else None
+
+
+async def get_many(conn: AsyncConnection, tenant_id: str, ids: list[str]) -> dict[str, TenantUser]:
+    result = await conn.execute(tenant_users(tenant_id).where(U.c.id.in_(ids)))
+    return {r.id: rows.tenant_user(r) for r in result}
+
+
+async def find_global(conn: AsyncConnection, user_name: str, *, lock: bool = False) -> Any:
+    stmt = sa.select(U).where(U.c.user_name_norm == fold(user_name))
+    if lock and conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return (await conn.execute(stmt)).first()
+
+
+async def other_tenants(conn: AsyncConnection, user_id: str, tenant_id: str) -> list[str]:
+    result = await conn.execute(sa.select(M.c.tenant_id).where(
+        M.c.user_id == user_id, M.c.tenant_id != tenant_id))
+    return list(result.scalars())
+
+
+def _text(value: Any) -> str | None:
+    return value[:255] if isinstance(value, str) else None
+
+
+def profile_columns(profile: dict[str, Any]) -> dict[str, Any]:
+    """Copy the attributes that filters and sorting use into indexed columns."""
+    raw_name = profile.get("name")
+    name: dict[str, Any] = raw_name if isinstance(raw_name, dict) else {}
+    raw_ext = profile.get("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")
+    ext: dict[str, Any] = raw_ext if isinstance(raw_ext, dict) else {}
+    return {
+        "display_name": _text(profile.get("displayName")),
+        "given_name": _text(name.get("givenName")),
+        "family_name": _text(name.get("familyName")),
+        "title": _text(profile.get("title")),
+        "user_type": _text(profile.get("userType")),
+        "employee_number": _text(ext.get("employeeNumber")),
+        "department": _text(ext.get("department")),
+    }
+
+
+async def write_emails(conn: AsyncConnection, user_id: str, profile: dict[str, Any]) -> None:
+    await conn.execute(t.user_emails.delete().where(t.user_emails.c.user_id == user_id))
+    values = [
+        {"user_id": user_id, "value": e["value"][:320], "value_norm": fold(e["value"])[:320],
+         "type": _text(e.get("type")), "is_primary": e.get("primary") is True}
+        for e in profile.get("emails") or []
+        if isinstance(e, dict) and isinstance(e.get("value"), str)
+    ]
+    if values:
+        await conn.execute(t.user_emails.insert(), values)
+
+
+async def insert_user(
+    conn: AsyncConnection, user_id: str, user_name: str, profile: dict[str, Any],
+    password_hash: str | None, now: datetime, *, instance_owner: bool = False,
+) -> None:
+    await conn.execute(U.insert().values(
+        id=user_id, user_name=user_name, user_name_norm=fold(user_name), profile=profile,
+        password_hash=password_hash, instance_owner=instance_owner, version=1,
+        created_at=now, updated_at=now, **profile_columns(profile)))
+    await write_emails(conn, user_id, profile)
+
+
+async def update_user(
+    conn: AsyncConnection, user_id: str, user_name: str, profile: dict[str, Any],
+    password_hash: str | None, now: datetime, *, emails_changed: bool,
+) -> None:
+    values: dict[str, Any] = dict(
+        user_name=user_name, user_name_norm=fold(user_name), profile=profile,
+        version=U.c.version + 1, updated_at=now, **profile_columns(profile))
+    if password_hash is not None:
+        values["password_hash"] = password_hash
+    await conn.execute(U.update().where(U.c.id == user_id).values(**values))
+    if emails_changed:
+        await write_emails(conn, user_id, profile)
+
+
+async def insert_membership(
+    conn: AsyncConnection, tenant_id: str, user_id: str, *, active: bool,
+    external_id: str | None, integration_id: str | None, now: datetime,
+) -> None:
+    await conn.execute(M.insert().values(
+        tenant_id=tenant_id, user_id=user_id, active=active, external_id=external_id,
+        integration_id=integration_id, version=1, created_at=now, updated_at=now))
+
+
+async def update_membership(
+    conn: AsyncConnection, tenant_id: str, user_id: str, *, active: bool,
+    external_id: str | None, now: datetime,
+) -> None:
+    await conn.execute(M.update().where(M.c.tenant_id == tenant_id, M.c.user_id == user_id)
+                       .values(active=active, external_id=external_id,
+                               version=M.c.version + 1, updated_at=now))
+
+
+async def delete_membership(conn: AsyncConnection, tenant_id: str, user_id: str) -> None:
+    await conn.execute(t.group_members.delete().where(
+        t.group_members.c.tenant_id == tenant_id, t.group_members.c.user_id == user_id))
+    await conn.execute(M.delete().where(M.c.tenant_id == tenant_id, M.c.user_id == user_id))
+
+
+async def password_hash(conn: AsyncConnection, user_id: str) -> str | None:
+    result = await conn.execute(sa.select(U.c.password_hash).where(U.c.id == user_id))
+    value = result.scalar_one_or_none()
+    return str(value) if value is not None else None

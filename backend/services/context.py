@@ -1,0 +1,54 @@
+"""The explicit context every service takes first: who acts, in which tenant, through which door."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from backend.domain.models import Actor, Door
+from backend.persistence.db import Database
+
+Clock = Callable[[], datetime]
+IdFactory = Callable[[], str]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass
+class ServiceContext:
+    """Built per request (or CLI command). ``tenant_id`` is None only for instance-level calls."""
+
+    db: Database
+    actor: Actor
+    tenant_id: str | None
+    via: Door
+    clock: Clock = utc_now
+    ids: IdFactory = new_id
+    # Per-request cache of effective permissions, keyed by tenant; never shared across requests.
+    permission_cache: dict[str, list[tuple[frozenset[str], str | None]]] = field(
+        default_factory=dict
+    )
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def require_tenant(self) -> str:
+        if self.tenant_id is None:
+            from backend.domain.errors import InvalidValue
+
+            raise InvalidValue("this operation needs a tenant")
+        return self.tenant_id
+
+    def for_tenant(self, tenant_id: str) -> ServiceContext:
+        return ServiceContext(
+            db=self.db, actor=self.actor, tenant_id=tenant_id, via=self.via,
+            clock=self.clock, ids=self.ids,
+        )

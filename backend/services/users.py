@@ -1,0 +1,230 @@
+"""Users as one tenant sees them: create-or-link, read, list, update, suspend, remove access.
+
+Users are global; a tenant's view is a membership. Removing a user from a tenant removes the
+membership with its group memberships and bindings there; the global user stays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from backend.domain.errors import Conflict, Forbidden, InvalidValue, NotFound, PreconditionFailed
+from backend.domain.models import Page, SubjectType, TenantUser
+from backend.domain.permissions import Action, Resource
+from backend.domain.queries import ListQuery, UserDraft
+from backend.domain.text import fold
+from backend.persistence import filter_sql, paging, rows
+from backend.persistence import user_store as store
+from backend.services import audit, authz, bindings, passwords
+from backend.services.context import ServiceContext
+
+MAX_USER_NAME = 255
+UserChange = Callable[[UserDraft], UserDraft]
+
+
+def _validate(draft: UserDraft) -> UserDraft:
+    user_name = draft.user_name.strip() if isinstance(draft.user_name, str) else ""
+    if not user_name:
+        raise InvalidValue("userName is required", field="userName")
+    if len(user_name) > MAX_USER_NAME or "\x00" in user_name:
+        raise InvalidValue(f"userName must be at most {MAX_USER_NAME} characters",
+                           field="userName")
+    if draft.password is not None and len(draft.password) > passwords.MAX_PASSWORD_LENGTH:
+        raise InvalidValue("password is too long", field="password")
+    if draft.external_id is not None and len(draft.external_id) > 255:
+        raise InvalidValue("externalId must be at most 255 characters", field="externalId")
+    return UserDraft(user_name, draft.profile, draft.external_id, draft.active, draft.password)
+
+
+def _not_found(user_id: str) -> NotFound:
+    return NotFound(f"user {user_id!r} not found")
+
+
+async def _load(conn: AsyncConnection, tenant_id: str, user_id: str, lock: bool) -> TenantUser:
+    found = await store.get(conn, tenant_id, user_id, lock=lock)
+    if found is None:
+        raise _not_found(user_id)
+    return found
+
+
+def _check_etag(current: TenantUser, if_match: str | None) -> None:
+    if if_match and if_match.strip() != "*" and if_match.strip() != current.etag:
+        raise PreconditionFailed("the user has changed since it was read (ETag mismatch)")
+
+
+async def get_user(ctx: ServiceContext, user_id: str) -> TenantUser:
+    async with ctx.db.read() as conn:
+        tenant_id = await authz.require(ctx, conn, Resource.USER, Action.VIEW)
+        return await _load(conn, tenant_id, user_id, lock=False)
+
+
+async def get_users(ctx: ServiceContext, user_ids: list[str]) -> dict[str, TenantUser]:
+    """Batch read for DataLoaders and SCIM Bulk: one permission check, one query."""
+    async with ctx.db.read() as conn:
+        tenant_id = await authz.require(ctx, conn, Resource.USER, Action.VIEW)
+        return await store.get_many(conn, tenant_id, user_ids)
+
+
+async def list_users(
+    ctx: ServiceContext, query: ListQuery, *, default_size: int = 100, max_size: int = 1000
+) -> Page[TenantUser]:
+    async with ctx.db.read() as conn:
+        tenant_id = await authz.require(ctx, conn, Resource.USER, Action.LIST)
+        base = store.tenant_users(tenant_id)
+        if query.filter is not None:
+            base = base.where(filter_sql.USERS.clause(query.filter))
+        sort_col = (filter_sql.sort_column(filter_sql.USER_ATTRS, query.sort_by)
+                    if query.sort_by else None)
+        window = await paging.fetch(conn, base, store.U.c.id, query, sort_col=sort_col,
+                                    default_size=default_size, max_size=max_size)
+    return Page([rows.tenant_user(r) for r in window.rows], window.total, window.next_cursor)
+
+
+async def _hash(password: str | None) -> str | None:
+    return None if password is None else await passwords.hash_password(password)
+
+
+async def create_user(ctx: ServiceContext, draft: UserDraft) -> TenantUser:
+    """Create the global user, or link an existing one (same userName) into this tenant."""
+    draft = _validate(draft)
+    password_hash = await _hash(draft.password)
+    try:
+        async with ctx.db.write() as conn:
+            tenant_id = await authz.require(ctx, conn, Resource.USER, Action.CREATE)
+            existing = await store.find_global(conn, draft.user_name, lock=True)
+            now = ctx.now()
+            if existing is None:
+                user_id = ctx.ids()
+                await store.insert_user(conn, user_id, draft.user_name, draft.profile,
+                                        password_hash, now)
+                action = "user.create"
+            else:
+                user_id = existing.id
+                if await store.get(conn, tenant_id, user_id) is not None:
+                    raise Conflict(f"userName {draft.user_name!r} already exists in this tenant")
+                await _link_existing(conn, existing, tenant_id, draft, password_hash, now)
+                action = "user.link"
+            await store.insert_membership(
+                conn, tenant_id, user_id, active=draft.active, external_id=draft.external_id,
+                integration_id=ctx.actor.integration_id, now=now)
+            created = await _load(conn, tenant_id, user_id, lock=False)
+            await audit.record(ctx, conn, action, "user", user_id, {
+                "userName": draft.user_name, "active": draft.active,
+                "externalId": draft.external_id})
+            return created
+    except IntegrityError:
+        # A concurrent create won the race for this userName (PostgreSQL unique index).
+        raise Conflict(f"userName {draft.user_name!r} already exists in this tenant") from None
+
+
+async def _link_existing(
+    conn: AsyncConnection, existing: Any, tenant_id: str, draft: UserDraft,
+    password_hash: str | None, now: Any,
+) -> None:
+    """Adopt the IdP's profile, but never rewrite identity fields owned by other tenants."""
+    shared = bool(existing.instance_owner) or bool(
+        await store.other_tenants(conn, existing.id, tenant_id))
+    profile = dict(draft.profile)
+    if shared:
+        profile["emails"] = (existing.profile or {}).get("emails", [])
+        password_hash = None
+    await store.update_user(conn, existing.id, existing.user_name, profile, password_hash, now,
+                            emails_changed=not shared)
+
+
+def _identity_changes(current: TenantUser, new: UserDraft) -> list[str]:
+
+    changed = []
+    if fold(new.user_name) != fold(current.user.user_name):
+        changed.append("userName")
+    if (new.profile.get("emails") or []) != (current.user.profile.get("emails") or []):
+        changed.append("emails")
+    if new.password is not None:
+        changed.append("password")
+    return changed
+
+
+async def update_user(
+    ctx: ServiceContext, user_id: str, change: UserChange, *, if_match: str | None = None
+) -> TenantUser:
+    """Apply ``change`` (a PUT or PATCH computed by a door) to the current state, atomically."""
+    refused: list[str] = []
+    async with ctx.db.write() as conn:
+        tenant_id = await authz.require(ctx, conn, Resource.USER, Action.UPDATE)
+        current = await _load(conn, tenant_id, user_id, lock=True)
+        _check_etag(current, if_match)
+        before = UserDraft(current.user.user_name, current.user.profile, current.external_id,
+                           current.active)
+        new = _validate(change(before))
+        identity = _identity_changes(current, new)
+        if identity and (current.user.instance_owner
+                         or await store.other_tenants(conn, user_id, tenant_id)):
+            # No cross-tenant takeover: record the attempt (committed) and refuse.
+            refused = identity
+            await audit.record(ctx, conn, "user.takeover_refused", "user", user_id,
+                               {"attributes": identity})
+        else:
+            await _apply(ctx, conn, tenant_id, current, new, identity)
+            await audit.record(ctx, conn, "user.update", "user", user_id,
+                               _summary(before, new))
+            return await _load(conn, tenant_id, user_id, lock=False)
+    raise Forbidden(
+        f"cannot change {', '.join(refused)} of a user who also belongs to another tenant")
+
+
+async def _apply(
+    ctx: ServiceContext, conn: AsyncConnection, tenant_id: str, current: TenantUser,
+    new: UserDraft, identity: list[str],
+) -> None:
+    now = ctx.now()
+    if "userName" in identity:
+        other = await store.find_global(conn, new.user_name)
+        if other is not None and other.id != current.id:
+            raise Conflict(f"userName {new.user_name!r} is already taken")
+    if new.user_name != current.user.user_name or new.profile != current.user.profile or (
+        new.password is not None
+    ):
+        password_hash = await _hash(new.password)
+        await store.update_user(conn, current.id, new.user_name, new.profile, password_hash,
+                                now, emails_changed="emails" in identity)
+    await store.update_membership(conn, tenant_id, current.id, active=new.active,
+                                  external_id=new.external_id, now=now)
+
+
+def _summary(before: UserDraft, after: UserDraft) -> dict[str, Any]:
+    changed = [k for k in ("user_name", "external_id", "active")
+               if getattr(before, k) != getattr(after, k)]
+    keys = sorted(set(before.profile) | set(after.profile))
+    changed += [k for k in keys if before.profile.get(k) != after.profile.get(k)]
+    if after.password is not None:
+        changed.append("password")
+    out: dict[str, Any] = {"changed": changed}
+    if before.active != after.active:
+        out["active"] = {"before": before.active, "after": after.active}
+    return out
+
+
+async def set_active(ctx: ServiceContext, user_id: str, active: bool) -> TenantUser:
+    def change(draft: UserDraft) -> UserDraft:
+        return UserDraft(draft.user_name, draft.profile, draft.external_id, active)
+
+    return await update_user(ctx, user_id, change)
+
+
+async def remove_from_tenant(
+    ctx: ServiceContext, user_id: str, *, if_match: str | None = None
+) -> TenantUser:
+    """Remove the user's access to this tenant (SCIM DELETE, revokeTenantAccess)."""
+    async with ctx.db.write() as conn:
+        tenant_id = await authz.require(ctx, conn, Resource.USER, Action.UPDATE)
+        current = await _load(conn, tenant_id, user_id, lock=True)
+        _check_etag(current, if_match)
+        removed = await bindings.delete_where(conn, tenant_id, SubjectType.USER, user_id)
+        await store.delete_membership(conn, tenant_id, user_id)
+        await audit.record(ctx, conn, "user.remove_access", "user", user_id,
+                           {"userName": current.user.user_name, "bindingsRemoved": removed})
+        return current
