@@ -159,6 +159,13 @@ class Translator:
         self.attrs = attrs
         self.urn = resource_urn
 
+    def apply(self, base: sa.Select[Any], filter_tree: Any, sort_by: str | None
+              ) -> tuple[sa.Select[Any], Any]:
+        """Narrow ``base`` by a filter tree; return it with the ORDER BY column for ``sort_by``."""
+        if filter_tree is not None:
+            base = base.where(self.clause(filter_tree))
+        return base, (sort_column(self.attrs, sort_by) if sort_by else None)
+
     def clause(self, node: f.Filter) -> Clause:
         if isinstance(node, f.And):
             return sa.and_(self.clause(node.left), self.clause(node.right))

@@ -98,11 +98,8 @@ async def list_groups(
 ) -> Page[Group]:
     async with ctx.db.read() as conn:
         tenant_id = await authz.require(ctx, conn, Resource.GROUP, Action.LIST)
-        base = store.tenant_groups(tenant_id)
-        if query.filter is not None:
-            base = base.where(filter_sql.GROUPS.clause(query.filter))
-        sort_col = (filter_sql.sort_column(filter_sql.GROUP_ATTRS, query.sort_by)
-                    if query.sort_by else None)
+        base, sort_col = filter_sql.GROUPS.apply(store.tenant_groups(tenant_id), query.filter,
+                                                 query.sort_by)
         window = await paging.fetch(conn, base, store.G.c.id, query, sort_col=sort_col,
                                     default_size=default_size, max_size=max_size)
     return Page([rows.group(r) for r in window.rows], window.total, window.next_cursor)

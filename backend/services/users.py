@@ -74,11 +74,8 @@ async def list_users(
 ) -> Page[TenantUser]:
     async with ctx.db.read() as conn:
         tenant_id = await authz.require(ctx, conn, Resource.USER, Action.LIST)
-        base = store.tenant_users(tenant_id)
-        if query.filter is not None:
-            base = base.where(filter_sql.USERS.clause(query.filter))
-        sort_col = (filter_sql.sort_column(filter_sql.USER_ATTRS, query.sort_by)
-                    if query.sort_by else None)
+        base, sort_col = filter_sql.USERS.apply(store.tenant_users(tenant_id), query.filter,
+                                                query.sort_by)
         window = await paging.fetch(conn, base, store.U.c.id, query, sort_col=sort_col,
                                     default_size=default_size, max_size=max_size)
     return Page([rows.tenant_user(r) for r in window.rows], window.total, window.next_cursor)
