@@ -46,3 +46,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
 def _mount_doors(app: FastAPI, settings: Settings, db: Database) -> None:
     """SCIM and GraphQL are mounted here once they exist (see scim_adapter, graphql_schema)."""
+    from graphql_schema.router import build_router as build_graphql_router
+
+    app.include_router(build_graphql_router(settings, db))
+    from scim_adapter.router import build_router as build_scim_router
+
+    app.include_router(build_scim_router(settings))

@@ -129,3 +129,29 @@ async def can(
 def require_instance_owner(ctx: ServiceContext) -> None:
     if not ctx.actor.instance_owner:
         raise Forbidden("only the instance owner may do this")
+
+
+async def effective_permissions(
+    ctx: ServiceContext, subject_type: SubjectType, subject_id: str
+) -> list[tuple[str, str | None]]:
+    """What one subject may do in ctx's tenant: sorted (permission, namespace) pairs.
+
+    Needs BINDING:LIST. A namespace of None means tenant-wide.
+    """
+    from backend.services import bindings  # bindings imports this module
+
+    async with ctx.db.read() as conn:
+        tenant_id = await require(ctx, conn, Resource.BINDING, Action.LIST)
+        if not await bindings.subject_exists(conn, tenant_id, subject_type, subject_id):
+            raise NotFound(f"{subject_type.value.lower()} {subject_id!r} not found")
+        grants = await subject_grants(conn, tenant_id, subject_type, subject_id)
+    pairs = {(p, ns) for permissions, ns in grants for p in permissions}
+    return sorted(pairs, key=lambda pair: (pair[0], pair[1] or ""))
+
+
+async def check(
+    ctx: ServiceContext, resource: Resource, action: Action, namespace: str | None = None
+) -> bool:
+    """Whether the actor may do ``action`` on ``resource`` in ctx's tenant (opens a read)."""
+    async with ctx.db.read() as conn:
+        return await can(ctx, conn, resource, action, namespace)
