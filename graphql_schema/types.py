@@ -201,7 +201,7 @@ class User:
     def of(user: m.TenantUser) -> User:
         return User(id=strawberry.ID(user.id), tenant_id=user.tenant_id,
                     user_name=user.user.user_name, display_name=user.user.display_name,
-                    emails=user.user.emails, active=user.active, external_id=user.external_id,
+                    emails=user.user.emails, active=user.is_active, external_id=user.external_id,
                     managed_by=managed_by(user.tenant_id, user.managed_by),
                     created_at=user.created_at)
 

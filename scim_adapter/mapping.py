@@ -21,9 +21,6 @@ from scim_adapter.schema import (
 )
 
 ENT_KEY = ENTERPRISE_USER_SCHEMA
-# Profile marker: the client removed ``active`` (PATCH remove), so it is not returned until
-# written again; the membership itself then uses the service default (active).
-ACTIVE_UNSET = "urn:tessera:scim:activeUnset"
 _SKIP_INPUT = {"id", "meta", "groups", "schemas"}
 # Kept on the membership row, not in the profile.
 _FIXED = {"username", "externalid", "active", "password"}
@@ -66,11 +63,10 @@ def user_resource(
     if tu.external_id is not None:
         doc["externalId"] = tu.external_id
     doc["userName"] = tu.user.user_name
-    unset = bool(profile.pop(ACTIVE_UNSET, False))
     for key, value in profile.items():
         if key.lower() not in _FIXED and key.lower() not in _SKIP_INPUT:
             doc[key] = value
-    if not unset:
+    if tu.active is not None:  # unset after a SCIM "remove active"
         doc["active"] = tu.active
     if groups is not None:
         doc["groups"] = [{"value": g.id, "$ref": urls.group(g.id), "display": g.display_name,
@@ -196,7 +192,7 @@ def normalise_user(body: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
-def draft_from_flat(flat: dict[str, Any], *, default_active: bool = True) -> UserDraft:
+def draft_from_flat(flat: dict[str, Any], *, default_active: bool | None = True) -> UserDraft:
     profile = dict(flat)
     user_name = profile.pop("userName", None)
     if not isinstance(user_name, str) or not user_name.strip():
@@ -206,16 +202,15 @@ def draft_from_flat(flat: dict[str, Any], *, default_active: bool = True) -> Use
         raise InvalidValue("externalId must be a string", field="externalId")
     active = profile.pop("active", default_active)
     password = profile.pop("password", None)
-    return UserDraft(user_name, profile, external_id, bool(active), password)
+    return UserDraft(user_name, profile, external_id,
+                     None if active is None else bool(active), password)
 
 
 def user_draft(body: dict[str, Any], before: UserDraft | None = None) -> UserDraft:
     """POST/PUT body -> UserDraft (``externalId`` is a common attribute, kept separately).
 
-    A PUT without ``active`` keeps the current value (and its unset marker)."""
+    A PUT without ``active`` keeps the current value (set or unset)."""
     flat = normalise_user(body)
-    if before is not None and "active" not in flat and before.profile.get(ACTIVE_UNSET):
-        flat[ACTIVE_UNSET] = True
     for key, value in body.items():
         if isinstance(key, str) and key.lower() == "externalid" and value is not None:
             if not isinstance(value, str):
@@ -227,7 +222,7 @@ def user_draft(body: dict[str, Any], before: UserDraft | None = None) -> UserDra
 def flat_from_draft(draft: UserDraft) -> dict[str, Any]:
     flat: dict[str, Any] = dict(draft.profile)
     flat["userName"] = draft.user_name
-    if not flat.pop(ACTIVE_UNSET, False):
+    if draft.active is not None:
         flat["active"] = draft.active
     if draft.external_id is not None:
         flat["externalId"] = draft.external_id

@@ -153,9 +153,8 @@ def apply_user_patch(draft: UserDraft, ops: list[Op]) -> UserDraft:
     flat = mapping.normalise_user(doc)
     if external is not None:
         flat["externalId"] = external
-    if "active" not in flat:  # removed: not returned until written again, service default
-        flat[mapping.ACTIVE_UNSET] = True
-        return mapping.draft_from_flat(flat, default_active=True)
+    if "active" not in flat:  # removed (or never set): unset, which counts as active
+        return mapping.draft_from_flat(flat, default_active=None)
     return mapping.draft_from_flat(flat, default_active=draft.active)
 
 

@@ -81,7 +81,7 @@ class TenantUser:
 
     user: User
     tenant_id: str
-    active: bool
+    active: bool | None  # None: never set (SCIM "remove active"); counts as active
     external_id: str | None
     managed_by: str | None  # integration id that provisioned them
     version: int
@@ -91,6 +91,10 @@ class TenantUser:
     @property
     def id(self) -> str:
         return self.user.id
+
+    @property
+    def is_active(self) -> bool:
+        return self.active is not False
 
     @property
     def etag(self) -> str:

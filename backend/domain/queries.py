@@ -25,7 +25,7 @@ class UserDraft:
     user_name: str
     profile: dict[str, Any]
     external_id: str | None = None
-    active: bool = True
+    active: bool | None = True  # None: unset, which counts as active
     password: str | None = None  # plaintext to set; None leaves the password as it is
 
 

@@ -50,7 +50,8 @@ def user(row: sa.Row[Any]) -> User:
 def tenant_user(row: sa.Row[Any]) -> TenantUser:
     """Expects user columns plus ``m_*`` membership columns (see queries.TENANT_USER_COLUMNS)."""
     return TenantUser(
-        user=user(row), tenant_id=row.m_tenant_id, active=bool(row.m_active),
+        user=user(row), tenant_id=row.m_tenant_id,
+        active=None if row.m_active is None else bool(row.m_active),
         external_id=row.m_external_id, managed_by=row.m_integration_id, version=row.m_version,
         created_at=ts(row.m_created_at), updated_at=ts(row.m_updated_at),
     )

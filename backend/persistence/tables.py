@@ -80,7 +80,7 @@ memberships = sa.Table(
     "memberships", metadata,
     sa.Column("tenant_id", ID, sa.ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("user_id", ID, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("active", sa.Boolean, nullable=True, default=True),  # NULL: unset (= active)
     sa.Column("external_id", sa.String(255)),
     sa.Column(
         "integration_id", ID, sa.ForeignKey("integrations.id", ondelete="SET NULL")

@@ -118,7 +118,7 @@ async def update_user(
 
 
 async def insert_membership(
-    conn: AsyncConnection, tenant_id: str, user_id: str, *, active: bool,
+    conn: AsyncConnection, tenant_id: str, user_id: str, *, active: bool | None,
     external_id: str | None, integration_id: str | None, now: datetime,
 ) -> None:
     await conn.execute(M.insert().values(
@@ -127,7 +127,7 @@ async def insert_membership(
 
 
 async def update_membership(
-    conn: AsyncConnection, tenant_id: str, user_id: str, *, active: bool,
+    conn: AsyncConnection, tenant_id: str, user_id: str, *, active: bool | None,
     external_id: str | None, now: datetime,
 ) -> None:
     await conn.execute(M.update().where(M.c.tenant_id == tenant_id, M.c.user_id == user_id)

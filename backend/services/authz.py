@@ -55,14 +55,14 @@ async def _actor_grants(ctx: ServiceContext, conn: AsyncConnection, tenant_id: s
         if actor.tenant_id != tenant_id:
             raise _NoAccess("not found")
         return await subject_grants(conn, tenant_id, SubjectType.SERVICE_ACCOUNT, actor.id)
-    active = (await conn.execute(
+    membership = (await conn.execute(
         sa.select(t.memberships.c.active).where(
             t.memberships.c.tenant_id == tenant_id, t.memberships.c.user_id == actor.id
         )
-    )).scalar_one_or_none()
-    if active is None:
+    )).first()
+    if membership is None:
         raise _NoAccess("not found")
-    if not active:
+    if membership.active is False:  # NULL means "never set", which counts as active
         raise _NoAccess("suspended")
     return await subject_grants(conn, tenant_id, SubjectType.USER, actor.id)
 

@@ -63,7 +63,7 @@ async def _ensure_admin(
     if membership is None:
         await user_store.insert_membership(conn, tenant_id, user_id, active=True,
                                            external_id=None, integration_id=None, now=ctx.now())
-    elif not membership.active:
+    elif membership.active is False:
         await user_store.update_membership(conn, tenant_id, user_id, active=True,
                                            external_id=membership.external_id, now=ctx.now())
     admin = await roles.find_by_name(conn, tenant_id, ADMIN)

@@ -59,7 +59,8 @@ async def visible_tenants(ctx: ServiceContext) -> list[Tenant]:
     elif not actor.instance_owner:
         stmt = stmt.where(t.tenants.c.id.in_(
             sa.select(t.memberships.c.tenant_id).where(
-                t.memberships.c.user_id == actor.id, t.memberships.c.active.is_(True))
+                t.memberships.c.user_id == actor.id,
+                sa.or_(t.memberships.c.active.is_(None), t.memberships.c.active.is_(True)))
         ))
     async with ctx.db.read() as conn:
         return [rows.tenant(r) for r in await conn.execute(stmt)]

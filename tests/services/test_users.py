@@ -145,3 +145,16 @@ async def test_writes_are_audited(db: Database) -> None:
     assert actions[:2] == ["user.update", "user.create"]
     assert events[0].via == "graphql" and events[0].actor_id == tf.admin.id
     assert events[0].summary["active"] == {"before": True, "after": False}
+
+
+async def test_unset_active_is_per_tenant_and_counts_as_active(db: Database) -> None:
+    tf = await make_tenant(db)
+    await tenants.create_tenant(tf.ctx(), "beta")
+    beta = await make_tenant(db, "beta", tf.admin.label)
+    user = await users.create_user(tf.ctx(), draft("unset@acme.test"))
+    await users.create_user(beta.ctx(), draft("unset@acme.test"))
+    unset = await users.update_user(tf.ctx(), user.id, lambda d: UserDraft(
+        d.user_name, d.profile, d.external_id, None))
+    assert unset.active is None and unset.is_active
+    assert (await users.get_user(beta.ctx(), user.id)).active is True
+    assert "active" not in str(unset.user.profile)  # nothing leaks into the global profile
