@@ -801,11 +801,13 @@ CORE_GROUP: Final = SchemaDef(
                     description="A label indicating the type of resource, e.g., 'User' or 'Group'.",
                 ),
                 # Tessera: §8.7.1 does not declare "display" for members, but RFC 7644
-                # examples carry it; it is server-computed, hence readOnly.
+                # examples carry it; it is server-computed, hence readOnly. Returned only on
+                # request (attributes=members.display): IdPs compare members as they sent them.
                 AttributeDef(
                     name="display",
                     type="string",
                     mutability="readOnly",
+                    returned="request",
                     description=(
                         "A human-readable name for the group member, primarily used for "
                         "display purposes.  READ-ONLY."
