@@ -6,7 +6,9 @@ the result. Tenant scoping and permission checks live in the services, never her
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any, TypeVar
 
 import strawberry
 from graphql.error import GraphQLError
@@ -15,7 +17,7 @@ from strawberry.types import ExecutionContext
 
 from backend.domain.errors import InvalidValue
 from backend.domain.filters import parse_filter
-from backend.domain.models import ActorType
+from backend.domain.models import ActorType, Page
 from backend.domain.permissions import CATALOGUE, NAMESPACED, Action, Resource
 from backend.domain.queries import GroupChange, ListQuery, UserDraft
 from backend.services import (
@@ -59,12 +61,20 @@ from graphql_schema.types import (
 MAX_DEPTH = 10
 MAX_TOKENS = 2000
 MAX_ALIASES = 15
+N = TypeVar("N")
 
 
 def _list_query(first: int, after: str | None, filter: str | None) -> ListQuery:
     check_first(first)
     return ListQuery(filter=parse_filter(filter) if filter else None, cursor=after or "",
                      count=first)
+
+
+def _connection(page: Page[Any], node: Callable[[Any], N]) -> Connection[N]:
+    """A service page as a connection; the service's cursor says whether more follow."""
+    edges = [Edge(cursor=id_cursor(item.id), node=node(item)) for item in page.items]
+    return Connection(edges=edges, total_count=page.total, page_info=PageInfo(
+        has_next_page=page.next_cursor is not None, end_cursor=page.next_cursor))
 
 
 # --- inputs -------------------------------------------------------------------------------------
@@ -241,9 +251,7 @@ class Tenant:
     ) -> Connection[User]:
         page = await users.list_users(info.context.service(self.id),
                                       _list_query(first, after, filter))
-        edges = [Edge(cursor=id_cursor(u.id), node=User.of(u)) for u in page.items]
-        return Connection(edges=edges, total_count=page.total, page_info=PageInfo(
-            has_next_page=page.next_cursor is not None, end_cursor=page.next_cursor))
+        return _connection(page, User.of)
 
     @strawberry.field
     async def user(self, info: Info, id: strawberry.ID) -> User:
@@ -256,9 +264,7 @@ class Tenant:
     ) -> Connection[Group]:
         page = await groups.list_groups(info.context.service(self.id),
                                         _list_query(first, after, filter))
-        edges = [Edge(cursor=id_cursor(g.id), node=Group.of(g)) for g in page.items]
-        return Connection(edges=edges, total_count=page.total, page_info=PageInfo(
-            has_next_page=page.next_cursor is not None, end_cursor=page.next_cursor))
+        return _connection(page, Group.of)
 
     @strawberry.field
     async def group(self, info: Info, id: strawberry.ID) -> Group:

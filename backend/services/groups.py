@@ -128,9 +128,12 @@ async def member_counts(ctx: ServiceContext, group_ids: list[str]) -> dict[str, 
 
 
 async def groups_of_users(ctx: ServiceContext, user_ids: list[str]) -> dict[str, list[Group]]:
-    """The groups each user belongs to in this tenant (SCIM's read-only ``groups``)."""
+    """The groups each user belongs to in this tenant (SCIM's read-only ``groups``).
+
+    A user's memberships are part of viewing the user, so this needs ``USER:VIEW``: reading
+    users costs the same permission through either door."""
     async with ctx.db.read() as conn:
-        tenant_id = await authz.require(ctx, conn, Resource.GROUP, Action.VIEW)
+        tenant_id = await authz.require(ctx, conn, Resource.USER, Action.VIEW)
         return await store.groups_of_users(conn, tenant_id, user_ids)
 
 
