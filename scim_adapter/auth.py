@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from backend.domain.errors import IntegrationDisabled, Unauthenticated
 from backend.domain.models import Actor
-from backend.persistence.db import Database
 from backend.services import authn
+from backend.services.context import Database
 from scim_adapter.errors import to_scim, unauthorized
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from backend.domain.models import Actor, Door
-from backend.persistence.db import Database
+from backend.persistence.db import Database as Database  # re-exported for the doors
 
 Clock = Callable[[], datetime]
 IdFactory = Callable[[], str]
