@@ -56,6 +56,13 @@ def _list_params(call: Call, source: dict[str, Any]) -> ListParams:
     return parse_params(source, call.limits.max_results)
 
 
+def _not_modified(call: Call, etag: str) -> Result | None:
+    """``If-None-Match`` on GET: 304 when the client's version is current."""
+    if call.headers.get("if-none-match", "").strip() in (etag, "*"):
+        return Result(304, None, {"ETag": etag})
+    return None
+
+
 def _attrs(call: Call) -> tuple[list[str], list[str]]:
     return (projection.parse_list(call.query.get("attributes")),
             projection.parse_list(call.query.get("excludedAttributes")))
@@ -108,9 +115,7 @@ async def user_item(call: Call) -> Result:
     if_match = call.headers.get("if-match")
     if call.method == "GET":
         user = await users.get_user(call.ctx, user_id)
-        if call.headers.get("if-none-match", "").strip() in (user.etag, "*"):
-            return Result(304, None, {"ETag": user.etag})
-        return await _user_result(call, user)
+        return _not_modified(call, user.etag) or await _user_result(call, user)
     if call.method == "DELETE":
         await users.remove_from_tenant(call.ctx, user_id, if_match=if_match)
         return Result(204)
@@ -194,9 +199,7 @@ async def group_item(call: Call) -> Result:
     if_match = call.headers.get("if-match")
     if call.method == "GET":
         group = await groups.get_group(call.ctx, group_id)
-        if call.headers.get("if-none-match", "").strip() in (group.etag, "*"):
-            return Result(304, None, {"ETag": group.etag})
-        return await _group_result(call, group)
+        return _not_modified(call, group.etag) or await _group_result(call, group)
     if call.method == "DELETE":
         await groups.delete_group(call.ctx, group_id, if_match=if_match)
         return Result(204)

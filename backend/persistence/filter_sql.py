@@ -217,9 +217,9 @@ def sort_column(attrs: dict[str, Attr | MultiValued], sort_by: str) -> Any:
     for prefix in (USER_URN + ":", GROUP_URN + ":", ENTERPRISE_URN + ":"):
         if key.startswith(prefix):
             key = key[len(prefix):]
-    if key == "emails" or key == "emails.value":
+    if key in ("emails", "emails.value") and attrs is USER_ATTRS:
         return sa.select(sa.func.min(E.c.value_norm)).where(E.c.user_id == U.c.id) \
-            .scalar_subquery() if attrs is USER_ATTRS else None
+            .scalar_subquery()
     target = attrs.get(key)
     if not isinstance(target, Attr):
         raise InvalidFilter(f"sorting by {sort_by!r} is not supported")

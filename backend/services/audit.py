@@ -11,8 +11,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend.domain.models import AuditEvent
+from backend.domain.permissions import Action, Resource
 from backend.persistence import tables as t
 from backend.persistence.rows import ts
+from backend.services import authz
 from backend.services.context import ServiceContext
 
 SECRET_KEYS = frozenset({"password", "secret", "token", "secret_token", "secretToken"})
@@ -72,9 +74,6 @@ async def list_events(
     actor_id: str | None = None,
 ) -> list[AuditEvent]:
     """Newest first; ``after`` is the id of the last event of the previous page."""
-    from backend.domain.permissions import Action, Resource
-    from backend.services import authz
-
     stmt = sa.select(t.audit_events)
     if after is not None:
         stmt = stmt.where(t.audit_events.c.id < after)

@@ -142,11 +142,12 @@ async def update_group(
 ) -> Group:
     """Rename and/or change members as targeted row changes, in one transaction."""
     async with ctx.db.write() as conn:
-        if change.touches_attributes:
-            await authz.require(ctx, conn, Resource.GROUP, Action.UPDATE)
-        if change.touches_members:
-            await authz.require(ctx, conn, Resource.GROUP, Action.MANAGE_MEMBERS)
-        tenant_id = await authz.require(ctx, conn, Resource.GROUP, Action.VIEW)
+        needed = [Action.MANAGE_MEMBERS] if change.touches_members else []
+        if change.touches_attributes or not needed:
+            needed.append(Action.UPDATE)
+        for action in needed:
+            await authz.require(ctx, conn, Resource.GROUP, action)
+        tenant_id = ctx.require_tenant()
         group = await _load(conn, tenant_id, group_id, lock=True)
         if if_match and if_match.strip() not in ("*", group.etag):
             raise PreconditionFailed("the group has changed since it was read (ETag mismatch)")

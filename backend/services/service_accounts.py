@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend.domain.errors import Conflict, Forbidden, InvalidValue, NotFound
-from backend.domain.models import ServiceAccount
+from backend.domain.models import ActorType, ServiceAccount, SubjectType
 from backend.domain.permissions import Action, Resource
 from backend.domain.text import is_dns_label
 from backend.persistence import rows
@@ -82,8 +82,10 @@ async def delete_service_account(ctx: ServiceContext, sa_id: str) -> ServiceAcco
 async def remove(conn: AsyncConnection, tenant_id: str, sa_id: str) -> None:
     """Delete a service account with its tokens and bindings (caller checks rights)."""
     await conn.execute(t.api_tokens.delete().where(
-        t.api_tokens.c.owner_type == "SERVICE_ACCOUNT", t.api_tokens.c.owner_id == sa_id))
+        t.api_tokens.c.owner_type == ActorType.SERVICE_ACCOUNT.value,
+        t.api_tokens.c.owner_id == sa_id))
     await conn.execute(t.bindings.delete().where(
-        t.bindings.c.tenant_id == tenant_id, t.bindings.c.subject_type == "SERVICE_ACCOUNT",
+        t.bindings.c.tenant_id == tenant_id,
+        t.bindings.c.subject_type == SubjectType.SERVICE_ACCOUNT.value,
         t.bindings.c.subject_id == sa_id))
     await conn.execute(t.service_accounts.delete().where(t.service_accounts.c.id == sa_id))

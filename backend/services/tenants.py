@@ -44,15 +44,17 @@ async def create_tenant(ctx: ServiceContext, tenant_id: str, name: str = "") -> 
 
 async def get_tenant(ctx: ServiceContext, tenant_id: str) -> Tenant:
     """A tenant the actor can see; others are 'not found'."""
-    for tenant in await visible_tenants(ctx):
-        if tenant.id == tenant_id:
-            return tenant
-    raise NotFound(f"tenant {tenant_id!r} not found")
+    found = await visible_tenants(ctx, only=tenant_id)
+    if not found:
+        raise NotFound(f"tenant {tenant_id!r} not found")
+    return found[0]
 
 
-async def visible_tenants(ctx: ServiceContext) -> list[Tenant]:
+async def visible_tenants(ctx: ServiceContext, *, only: str | None = None) -> list[Tenant]:
     """Instance owner: all. User: tenants with an active membership. Service account: its own."""
     stmt = sa.select(t.tenants).order_by(t.tenants.c.id)
+    if only is not None:
+        stmt = stmt.where(t.tenants.c.id == only)
     actor = ctx.actor
     if actor.type is ActorType.SERVICE_ACCOUNT:
         stmt = stmt.where(t.tenants.c.id == actor.tenant_id)
