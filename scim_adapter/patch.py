@@ -16,6 +16,8 @@ from backend.domain.queries import GroupChange, UserDraft
 from scim_adapter import mapping
 from scim_adapter.errors import ScimError, invalid_path, invalid_value
 from scim_adapter.schema import (
+    CORE_USER,
+    ENTERPRISE_USER,
     ENTERPRISE_USER_SCHEMA,
     GROUP_SCHEMA,
     PATCH_OP,
@@ -139,11 +141,23 @@ def _seed(node: f.Filter) -> dict[str, Any]:
 # ------------------------------------------------------------------------------- users
 
 
-def apply_user_patch(draft: UserDraft, ops: list[Op]) -> UserDraft:
+def _check_id(value: dict[str, Any], resource_id: str | None) -> None:
+    """Okta and authentik repeat the read-only ``id`` inside a path-less value: ignored when it
+    matches, refused otherwise (RFC 7644 §3.5.2: read-only attributes cannot be modified)."""
+    sent = next((v for k, v in value.items() if str(k).lower() == "id"), resource_id)
+    if resource_id is not None and sent != resource_id:
+        raise ScimError(400, "id is read-only and does not match the resource", "mutability")
+
+
+def apply_user_patch(
+    draft: UserDraft, ops: list[Op], resource_id: str | None = None
+) -> UserDraft:
     """Apply every op to a copy of ``draft``; any invalid op raises, nothing is half-applied."""
     doc = copy.deepcopy(mapping.flat_from_draft(draft))
     for op in ops:
         if op.path is None:
+            assert isinstance(op.value, dict)
+            _check_id(op.value, resource_id)
             _pathless(doc, op)
         else:
             _apply_path(doc, op.op, _parse_path(op.path), op.value)
@@ -211,7 +225,11 @@ def _apply_path(doc: dict[str, Any], op: str, path: f.PatchPath, value: Any) -> 
                 _apply_path(doc, op, _parse_path(f"{ENTERPRISE_USER_SCHEMA}:{key}"), sub_value)
         return
     attr = _attr(ap)
-    target = _container(doc, ap.uri, create=op != "remove")
+    uri = ap.uri
+    if uri is None and CORE_USER.attribute(attr.name) is None \
+            and ENTERPRISE_USER.attribute(attr.name) is attr:
+        uri = ENTERPRISE_USER_SCHEMA  # Entra's "path": "manager" names the extension attribute
+    target = _container(doc, uri, create=op != "remove")
     if target is None:
         return
     name = attr.name
@@ -242,6 +260,8 @@ def _apply_path(doc: dict[str, Any], op: str, path: f.PatchPath, value: Any) -> 
     if value is None:
         target.pop(name, None)
         return
+    if not attr.multi_valued and isinstance(value, list) and len(value) == 1:
+        value = value[0]  # Entra sends its manager as a one-element list
     if attr.multi_valued:
         new = value if isinstance(value, list) else [value]
         if op == "add":
@@ -338,11 +358,12 @@ def _eq_values(node: f.Filter) -> list[str]:
     raise invalid_path('member filters must be of the form value eq "<id>"')
 
 
-def group_change(ops: list[Op]) -> GroupChange:
+def group_change(ops: list[Op], resource_id: str | None = None) -> GroupChange:
     delta = _GroupDelta()
     for op in ops:
         if op.path is None:
             assert isinstance(op.value, dict)
+            _check_id(op.value, resource_id)
             for key, value in op.value.items():
                 _group_attr(delta, op.op, str(key), value, None)
             continue

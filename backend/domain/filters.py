@@ -15,6 +15,7 @@ Grammar, as implemented (keywords are case-insensitive)::
     unary      = "not" "(" or-expr ")" / "(" or-expr ")" / attr-expr
     attr-expr  = attrPath "pr" / attrPath compareOp compValue
                / attrPath "[" or-expr "]"              ; value filter, not nested
+               / attrPath "[" or-expr "]" "." ATTRNAME compareOp compValue  ; Entra, below
     attrPath   = [URI ":"] ATTRNAME ["." ATTRNAME]
     ATTRNAME   = [A-Za-z$] *[A-Za-z0-9_$-]
     compValue  = JSON string / JSON number / true / false / null / bare-value
@@ -37,6 +38,10 @@ Decisions worth knowing:
   ``(`` or ``[``.  A bare ``true``/``false``/``null`` (any case) or a bare JSON
   number keeps its JSON meaning; anything else (``alice@example.com``,
   ``007``, ``12abc``) is a string.
+* Lenient (Entra): ``emails[type eq "work"].value eq "x"`` (a sub-attribute
+  after the brackets, then a comparison) is read as
+  ``emails[type eq "work" and value eq "x"]``; RFC 7644's grammar has no such
+  form, but Entra's matching attribute uses it.
 * Numbers: no ``.``/exponent gives ``int``, otherwise a finite ``float``
   (``1e999`` is an error).  Strings use JSON escapes; raw control characters
   inside quotes are tolerated.
@@ -374,7 +379,16 @@ class _Parser:
         self.skip_ws()
         if self.peek() == "[":
             self.check_value_path(path, path_at, in_brackets)
-            return ValuePath(path, self.bracket())
+            inner = self.bracket()
+            sub = self.sub_attr_after_bracket()
+            if sub is None:
+                return ValuePath(path, inner)
+            # Entra: emails[type eq "work"].value eq "x" means one element matching both.
+            return ValuePath(path, And(inner, self.comparison(AttrPath(None, sub, None))))
+        return self.comparison(path)
+
+    def comparison(self, path: AttrPath) -> Filter:
+        self.skip_ws()
         op_at = self._pos
         op = self.read_word()
         if not op:

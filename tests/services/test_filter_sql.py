@@ -56,7 +56,9 @@ CASES = [
     ('title eq "manager" or active eq false', ["Bob@x.test", "carol@y.test"]),
     ('emails[type eq "work" and value co "@y"]', ["carol@y.test", "dan_100%@y.test"]),
     ('emails.value eq "BOB@X.TEST"', ["Bob@x.test"]),
-    ('emails[type eq "work"].value eq "alice@x.test"', None),  # filter grammar forbids
+    # Entra matches users on this: read as emails[type eq "work" and value eq "..."]
+    ('emails[type eq "work"].value eq "alice@x.test"', ["alice@x.test"]),
+    ('emails[type eq "home"].value eq "alice@x.test"', []),  # one element must match both
     ('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "E2"',
      ["Bob@x.test"]),
     ('urn:ietf:params:scim:schemas:core:2.0:User:userName eq "carol@y.test"', ["carol@y.test"]),

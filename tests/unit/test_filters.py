@@ -370,7 +370,6 @@ def test_whitespace_around_brackets_and_parens() -> None:
         (":x pr", "malformed schema URN", 0),
         ("urn::a:x pr", "malformed schema URN", 0),
         ('name.givenName[type eq "x"]', "cannot follow a sub-attribute", 0),
-        ('emails[type eq "work"].value eq "x"', "unexpected '.value'", 22),
         ('not userName eq "x"', "expected '(' after 'not'", 4),
         ("not", "expected '(' after 'not'", 3),
         ("a pr [", "unexpected '['", 5),
