@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from backend.config import Settings, get_settings
 from backend.persistence.db import Database
@@ -41,6 +45,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         return JSONResponse({"status": "ok", "database": "up"})
 
     _mount_doors(app, settings, database)
+    _mount_console(app)  # last: "/" must not shadow /graphql, /api/... or /healthz
     return app
 
 
@@ -52,3 +57,31 @@ def _mount_doors(app: FastAPI, settings: Settings, db: Database) -> None:
     from scim_adapter.router import build_router as build_scim_router
 
     app.include_router(build_scim_router(settings))
+
+
+CONSOLE_DIR = Path(__file__).resolve().parent.parent / "frontend-stub"
+
+# The console's pages load only their own scripts and styles and talk only to this origin.
+CONSOLE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+class ConsoleFiles(StaticFiles):
+    """The static admin console, every response with a strict Content-Security-Policy."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers.update(CONSOLE_HEADERS)
+        return response
+
+
+def _mount_console(app: FastAPI) -> None:
+    """Serve ``frontend-stub/`` at ``/`` (absent from a wheel install: then only the API)."""
+    if CONSOLE_DIR.is_dir():
+        app.mount("/", ConsoleFiles(directory=CONSOLE_DIR, html=True), name="console")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
@@ -12,11 +13,12 @@ import typer
 
 from backend.config import get_settings
 from backend.domain.errors import DomainError
-from backend.domain.models import Actor, Door
+from backend.domain.models import Actor, Door, IssuedToken
 from backend.persistence import tables as t
 from backend.persistence.db import Database
 from backend.persistence.migrate import upgrade
 from backend.services import bootstrap as boot
+from backend.services import deletion_guard
 from backend.services import integrations as integ
 from backend.services.context import ServiceContext
 
@@ -162,6 +164,47 @@ def integrations_disable(
 ) -> None:
     """Disable an integration: every SCIM request to it is rejected."""
     _set_enabled(tenant, id, False)
+
+
+@integrations_app.command("add-secret")
+def integrations_add_secret(
+    tenant: Annotated[str, typer.Option()], id: Annotated[str, typer.Option()],
+    expires_in_days: Annotated[int | None, typer.Option(min=1)] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Add one more secret (earlier ones keep working); prints it once."""
+    def work(db: Database) -> Awaitable[IssuedToken]:
+        ctx = _cli_ctx(db, tenant)
+        expires = ctx.now() + timedelta(days=expires_in_days) if expires_in_days else None
+        return integ.add_secret(ctx, id, expires)
+
+    issued = _run(work)
+    expires_at = issued.token.expires_at.isoformat() if issued.token.expires_at else None
+    if as_json:
+        typer.echo(json.dumps({"secret_id": issued.token.id, "expires_at": expires_at,
+                               "secret_token": issued.secret}))
+        return
+    typer.echo(f"secret_id:    {issued.token.id}\nexpires_at:   {expires_at or 'never'}\n"
+               f"secret_token: {issued.secret}\nThe secret token is shown once.")
+
+
+@integrations_app.command("revoke-secret")
+def integrations_revoke_secret(
+    tenant: Annotated[str, typer.Option()], id: Annotated[str, typer.Option()],
+    secret_id: Annotated[str, typer.Option()],
+) -> None:
+    """Revoke one secret of an integration (even the last one: it then refuses everything)."""
+    _run(lambda db: integ.revoke_secret(_cli_ctx(db, tenant), id, secret_id))
+    typer.echo(f"secret {secret_id} revoked")
+
+
+@integrations_app.command("release-guard")
+def integrations_release_guard(
+    tenant: Annotated[str, typer.Option()], id: Annotated[str, typer.Option()],
+) -> None:
+    """Release a tripped accidental-deletion guard after review."""
+    _run(lambda db: deletion_guard.release(_cli_ctx(db, tenant), id))
+    typer.echo(f"deletion guard of integration {id} released")
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/tessera.db"
@@ -27,6 +27,19 @@ class Settings(BaseSettings):
     max_page_size: int = 1000
     default_page_size: int = 100
     sqlite_busy_timeout_ms: int = 5000
+    # Provisioning request log: bounded by age and by rows per integration; pruning runs once
+    # every ``request_log_prune_every`` writes of a process, so its cost is amortised.
+    request_log_retention_days: int = Field(default=30, ge=1)
+    request_log_max_rows: int = Field(default=10_000, ge=10)
+    request_log_prune_every: int = Field(default=200, ge=1)
+    # Accidental-deletion guard: one integration may deprovision at most ``percent`` of the
+    # tenant's users (but always ``min_count``) per window before it is held back.
+    deprovision_guard_percent: float = Field(default=20.0, gt=0, le=100)
+    deprovision_guard_min_count: int = Field(default=10, ge=1)
+    deprovision_guard_window_seconds: int = Field(default=3600, ge=1)
+    # SCIM rate limit per integration and process (token bucket); 0 disables it.
+    scim_rate_per_second: float = Field(default=100.0, ge=0)
+    scim_rate_burst: int = Field(default=200, ge=1)
 
     @model_validator(mode="after")
     def _derive_public_url(self) -> Settings:

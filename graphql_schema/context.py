@@ -19,6 +19,7 @@ from backend.domain.models import (
     Actor,
     Binding,
     Door,
+    Group,
     GroupMember,
     Integration,
     Role,
@@ -74,6 +75,7 @@ class GraphQLContext(BaseContext):
         self.bindings = DataLoader[BindingsKey, list[Binding]](self._load_bindings)
         self.roles = DataLoader[TenantKey, Role | None](self._load_roles)
         self.integrations = DataLoader[TenantKey, Integration | None](self._load_integrations)
+        self.user_groups = DataLoader[TenantKey, list[Group]](self._load_user_groups)
 
     @property
     def actor(self) -> Actor:
@@ -123,6 +125,13 @@ class GraphQLContext(BaseContext):
             return out
 
         return await _grouped(keys, lambda k: (k[0], k[1]), fetch)()
+
+    async def _load_user_groups(self, keys: list[TenantKey]) -> list[Any]:
+        async def fetch(tenant: str, batch: list[TenantKey]) -> dict[TenantKey, list[Group]]:
+            found = await groups.groups_of_users(self.service(tenant), [k[1] for k in batch])
+            return {k: found.get(k[1], []) for k in batch}
+
+        return await _grouped(keys, lambda k: k[0], fetch)()
 
     async def _load_roles(self, keys: list[TenantKey]) -> list[Any]:
         async def fetch(tenant: str, batch: list[TenantKey]) -> dict[TenantKey, Role | None]:

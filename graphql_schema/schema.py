@@ -12,7 +12,12 @@ from typing import Any, TypeVar
 
 import strawberry
 from graphql.error import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
 from strawberry.types import ExecutionContext
 
 from backend.domain.errors import InvalidValue
@@ -24,6 +29,7 @@ from backend.services import (
     audit,
     authz,
     bindings,
+    deletion_guard,
     groups,
     integrations,
     roles,
@@ -32,20 +38,24 @@ from backend.services import (
     tokens,
     users,
 )
+from graphql_schema.cost import cost_rule
 from graphql_schema.errors import ErrorCodes, is_expected
 from graphql_schema.types import (
     DEFAULT_PAGE,
+    MAX_PAGE,
     ApiToken,
     AuditEvent,
     AuditEventConnection,
     AuditEventEdge,
     Binding,
     Connection,
+    DeletionGuard,
     Edge,
     EffectivePermission,
     Group,
     Info,
     Integration,
+    IntegrationSecret,
     Me,
     PageInfo,
     PermissionResource,
@@ -61,6 +71,7 @@ from graphql_schema.types import (
 MAX_DEPTH = 10
 MAX_TOKENS = 2000
 MAX_ALIASES = 15
+MAX_COST = 20_000  # estimated nodes; see graphql_schema/cost.py
 N = TypeVar("N")
 
 
@@ -91,6 +102,9 @@ class AuditEventFilter:
     resource_type: str | None = None
     via: str | None = None
     actor_id: str | None = None
+    resource_id: str | None = None
+    since: datetime | None = strawberry.field(default=None, description="inclusive")
+    until: datetime | None = strawberry.field(default=None, description="exclusive")
 
 
 @strawberry.input
@@ -183,6 +197,25 @@ class IntegrationPayload:
 
 
 @strawberry.type
+class NewIntegrationSecretPayload:
+    integration: Integration
+    secret: IntegrationSecret
+    secret_token: str = strawberry.field(description="Shown only in this response.")
+
+
+@strawberry.type
+class IntegrationSecretRevokedPayload:
+    integration: Integration
+    secret: IntegrationSecret
+
+
+@strawberry.type
+class DeletionGuardPayload:
+    integration: Integration
+    deletion_guard: DeletionGuard
+
+
+@strawberry.type
 class RolePayload:
     role: Role
 
@@ -241,6 +274,11 @@ class Tenant:
         return [Integration.of(i, info.context.settings.public_url) for i in found]
 
     @strawberry.field
+    async def integration(self, info: Info, id: strawberry.ID) -> Integration:
+        found = await integrations.get_integration(info.context.service(self.id), id)
+        return Integration.of(found, info.context.settings.public_url)
+
+    @strawberry.field
     async def roles(self, info: Info) -> list[Role]:
         return [Role.of(r) for r in await roles.list_roles(info.context.service(self.id))]
 
@@ -292,7 +330,8 @@ class Tenant:
         found = await audit.list_events(
             info.context.service(self.id), first=first + 1,
             after=int(after) if after is not None else None, action=f.action,
-            resource_type=f.resource_type, via=f.via, actor_id=f.actor_id)
+            resource_type=f.resource_type, via=f.via, actor_id=f.actor_id,
+            resource_id=f.resource_id, since=f.since, until=f.until)
         edges = [AuditEventEdge(cursor=str(e.id), node=AuditEvent.of(e)) for e in found[:first]]
         return AuditEventConnection(edges=edges, page_info=PageInfo(
             has_next_page=len(found) > first, end_cursor=edges[-1].cursor if edges else None))
@@ -374,6 +413,43 @@ class Mutation:
             secret_token=secret)
 
     @strawberry.mutation
+    async def add_provisioning_integration_secret(
+        self, info: Info, tenant: strawberry.ID, id: strawberry.ID,
+        expires_at: datetime | None = None,
+    ) -> NewIntegrationSecretPayload:
+        """One more active secret, for rotation without downtime; earlier ones keep working."""
+        ctx = info.context.service(tenant)
+        issued = await integrations.add_secret(ctx, id, expires_at)
+        found = await integrations.get_integration(ctx, id)
+        return NewIntegrationSecretPayload(
+            integration=Integration.of(found, info.context.settings.public_url),
+            secret=IntegrationSecret.of(issued.token), secret_token=issued.secret)
+
+    @strawberry.mutation
+    async def revoke_provisioning_integration_secret(
+        self, info: Info, tenant: strawberry.ID, id: strawberry.ID, secret_id: strawberry.ID
+    ) -> IntegrationSecretRevokedPayload:
+        """Revoking the last active secret is allowed: the integration then refuses everything."""
+        ctx = info.context.service(tenant)
+        secret = await integrations.revoke_secret(ctx, id, secret_id)
+        found = await integrations.get_integration(ctx, id)
+        return IntegrationSecretRevokedPayload(
+            integration=Integration.of(found, info.context.settings.public_url),
+            secret=IntegrationSecret.of(secret))
+
+    @strawberry.mutation
+    async def release_provisioning_integration_guard(
+        self, info: Info, tenant: strawberry.ID, id: strawberry.ID
+    ) -> DeletionGuardPayload:
+        """After review: let the integration deprovision again (audited)."""
+        ctx = info.context.service(tenant)
+        state = await deletion_guard.release(ctx, id)
+        found = await integrations.get_integration(ctx, id)
+        return DeletionGuardPayload(
+            integration=Integration.of(found, info.context.settings.public_url),
+            deletion_guard=DeletionGuard.of(state))
+
+    @strawberry.mutation
     async def delete_provisioning_integration(
         self, info: Info, tenant: strawberry.ID, id: strawberry.ID
     ) -> DeletedPayload:
@@ -420,6 +496,16 @@ class Mutation:
     ) -> DeletedPayload:
         found = await bindings.delete_binding(info.context.service(tenant), id)
         return DeletedPayload(id=strawberry.ID(found.id))
+
+    # users
+    # Suspend (false) or reactivate (true) a user in this tenant, as SCIM `active` does; an
+    # identity provider that manages the user may set it back on its next sync.
+    @strawberry.mutation
+    async def set_user_active(
+        self, info: Info, tenant: strawberry.ID, id: strawberry.ID, active: bool
+    ) -> UserPayload:
+        found = await users.set_active(info.context.service(tenant), id, active)
+        return UserPayload(user=User.of(found))
 
     # groups
     @strawberry.mutation
@@ -545,6 +631,7 @@ def build_schema() -> strawberry.Schema:
             lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: AddValidationRules([cost_rule(MAX_COST, variable_first=MAX_PAGE)]),
             ErrorCodes,
         ],
     )

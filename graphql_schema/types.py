@@ -13,6 +13,7 @@ from strawberry.scalars import JSON
 
 from backend.domain import models as m
 from backend.domain.errors import InvalidValue
+from backend.services import deletion_guard, request_log
 from backend.services import integrations as integration_service
 from graphql_schema.context import GraphQLContext
 
@@ -101,6 +102,81 @@ class Me:
 
 
 @strawberry.type
+class ProvisioningRequest:
+    """One SCIM request of an integration: what the IdP did and how it went (no bodies)."""
+
+    id: strawberry.ID
+    request_id: str = strawberry.field(description="Also sent as the X-Request-Id header.")
+    at: datetime
+    method: str
+    path: str
+    status: int
+    scim_type: str | None
+    duration_ms: int
+    summary: JSON
+
+    @staticmethod
+    def of(r: request_log.ProvisioningRequest) -> ProvisioningRequest:
+        return ProvisioningRequest(
+            id=strawberry.ID(str(r.id)), request_id=r.request_id, at=r.at, method=r.method,
+            path=r.path, status=r.status, scim_type=r.scim_type, duration_ms=r.duration_ms,
+            summary=cast(JSON, r.summary))
+
+
+@strawberry.type
+class ProvisioningRequestEdge:
+    cursor: str
+    node: ProvisioningRequest
+
+
+@strawberry.type
+class ProvisioningRequestConnection:
+    """Newest first."""
+
+    edges: list[ProvisioningRequestEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class IntegrationSecret:
+    """A secret of an integration, never its value or hash."""
+
+    id: strawberry.ID
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @staticmethod
+    def of(token: m.ApiToken) -> IntegrationSecret:
+        return IntegrationSecret(id=strawberry.ID(token.id), prefix=token.prefix,
+                                 created_at=token.created_at, expires_at=token.expires_at,
+                                 last_used_at=token.last_used_at, revoked_at=token.revoked_at)
+
+
+@strawberry.type
+class DeletionGuard:
+    tripped: bool
+    tripped_at: datetime | None
+    count: int = strawberry.field(description="Users deprovisioned in the current window.")
+    window_start: datetime | None
+    held: int = strawberry.field(description="Deprovisioning requests refused since the trip.")
+
+    @staticmethod
+    def of(state: deletion_guard.GuardState) -> DeletionGuard:
+        return DeletionGuard(tripped=state.tripped, tripped_at=state.tripped_at,
+                             count=state.count, window_start=state.window_start,
+                             held=state.held)
+
+
+def _request_log_cursor(after: str | None) -> int | None:
+    if after is not None and not after.isdigit():
+        raise InvalidValue("invalid cursor", field="after")
+    return int(after) if after is not None else None
+
+
+@strawberry.type
 class Integration:
     id: strawberry.ID
     name: str
@@ -109,6 +185,7 @@ class Integration:
     enabled: bool
     endpoint_url: str
     created_at: datetime
+    tenant_id: strawberry.Private[str]
 
     @staticmethod
     def of(integration: m.Integration, public_url: str) -> Integration:
@@ -117,7 +194,32 @@ class Integration:
             description=integration.description, type=integration.type,
             enabled=integration.enabled,
             endpoint_url=integration_service.endpoint_url(public_url, integration),
-            created_at=integration.created_at)
+            created_at=integration.created_at, tenant_id=integration.tenant_id)
+
+    @strawberry.field
+    async def request_log(
+        self, info: Info, first: int | None = 20, after: str | None = None,
+        status: int | None = None,
+    ) -> ProvisioningRequestConnection:
+        first = check_first(20 if first is None else first)  # the console's contract: Int = 20
+        found = await request_log.list_requests(
+            info.context.service(self.tenant_id), self.id, first=first + 1,
+            after=_request_log_cursor(after), status=status)
+        edges = [ProvisioningRequestEdge(cursor=str(r.id), node=ProvisioningRequest.of(r))
+                 for r in found[:first]]
+        return ProvisioningRequestConnection(edges=edges, page_info=PageInfo(
+            has_next_page=len(found) > first, end_cursor=edges[-1].cursor if edges else None))
+
+    @strawberry.field
+    async def secrets(self, info: Info) -> list[IntegrationSecret]:
+        found = await integration_service.list_secrets(info.context.service(self.tenant_id),
+                                                       self.id)
+        return [IntegrationSecret.of(s) for s in found]
+
+    @strawberry.field
+    async def deletion_guard(self, info: Info) -> DeletionGuard:
+        return DeletionGuard.of(await deletion_guard.get_state(
+            info.context.service(self.tenant_id), self.id))
 
 
 @strawberry.type
@@ -196,6 +298,11 @@ class User:
     @strawberry.field
     async def bindings(self, info: Info) -> list[Binding]:
         return await load_bindings(info, self.tenant_id, m.SubjectType.USER, str(self.id))
+
+    @strawberry.field
+    async def groups(self, info: Info) -> list[Group]:
+        found = await info.context.user_groups.load((self.tenant_id, str(self.id)))
+        return [Group.of(g) for g in found]
 
     @staticmethod
     def of(user: m.TenantUser) -> User:

@@ -128,7 +128,7 @@ async def user_item(call: Call) -> Result:
         ops = patch.parse_ops(body)
 
         def apply(before: UserDraft) -> UserDraft:
-            return patch.apply_user_patch(before, ops)
+            return patch.apply_user_patch(before, ops, user_id)
         change = apply
     user = await users.update_user(call.ctx, user_id, change, if_match=if_match)
     return await _user_result(call, user)
@@ -209,7 +209,7 @@ async def group_item(call: Call) -> Result:
         change = GroupChange(display_name=name, external_id=external, set_external_id=True,
                              replace_members=tuple(members))
     else:
-        change = patch.group_change(patch.parse_ops(body))
+        change = patch.group_change(patch.parse_ops(body), group_id)
     group = await groups.update_group(call.ctx, group_id, change, if_match=if_match)
     if call.method == "PATCH" and "attributes" not in call.query:
         # 204: answering with the group would mean loading every member, so the cost of a

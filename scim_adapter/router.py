@@ -9,20 +9,30 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.background import BackgroundTask
 
 from backend.config import Settings
 from backend.domain.models import Door
 from backend.services.context import Clock, IdFactory, ServiceContext, new_id, utc_now
+from backend.services.deletion_guard import GuardPolicy
+from backend.services.rate_limit import RateLimiter
+from backend.services.request_log import Entry, RequestLog, Retention
 from scim_adapter.auth import actor_for
 from scim_adapter.bulk import run_bulk
 from scim_adapter.discovery import ServiceLimits
 from scim_adapter.errors import SCIM_CONTENT_TYPE, ScimError, to_scim
 from scim_adapter.handlers import Call, Result, dispatch
 from scim_adapter.mapping import Urls
+from scim_adapter.request_summary import summarize
 
 log = logging.getLogger(__name__)
 
@@ -64,47 +74,105 @@ def _parse_json(raw: bytes) -> Any:
         raise ScimError(400, "the request body is not valid JSON", "invalidSyntax") from None
 
 
+@dataclass
+class _Trace:
+    """What the request log needs, filled in as the request goes (never a body or header)."""
+
+    body: Any = None
+    result_body: dict[str, Any] | None = None
+
+
+def _rate_limited(wait: float) -> ScimError:
+    # Entra and Okta honour Retry-After on 429; whole seconds, at least one.
+    return ScimError(429, "too many requests for this integration; retry later",
+                     headers={"Retry-After": str(max(1, math.ceil(wait)))})
+
+
 def build_router(
     settings: Settings, *, clock: Clock | None = None, ids: IdFactory | None = None
 ) -> APIRouter:
     """The SCIM 2.0 door; ``clock``/``ids`` (or ``app.state.scim_clock``/``scim_ids``) are
-    injectable so tests get deterministic ids and timestamps."""
+    injectable so tests get deterministic ids and timestamps. ``app.state.request_log_clock``
+    ``app.state.scim_auth_clock`` (token expiry) and ``app.state.scim_rate_clock`` (monotonic)
+    likewise drive the request log, authentication and the rate limit in tests."""
     limits = ServiceLimits(max_results=settings.max_page_size,
                            bulk_max_operations=settings.bulk_max_operations,
                            bulk_max_payload_size=settings.bulk_max_payload_bytes)
+    retention = Retention(settings.request_log_retention_days, settings.request_log_max_rows,
+                          settings.request_log_prune_every)
+    guard = GuardPolicy(settings.deprovision_guard_percent, settings.deprovision_guard_min_count,
+                        timedelta(seconds=settings.deprovision_guard_window_seconds))
     router = APIRouter()
+
+    def helpers(request: Request) -> tuple[RequestLog, RateLimiter]:
+        """One request log writer and one rate limiter per app (built on first use, so tests
+        can set their clocks on ``app.state`` first)."""
+        state = request.app.state
+        found: tuple[RequestLog, RateLimiter] | None = getattr(state, "scim_helpers", None)
+        if found is None:
+            found = state.scim_helpers = (
+                RequestLog(state.db, retention,
+                           getattr(state, "request_log_clock", None) or utc_now),
+                RateLimiter(settings.scim_rate_per_second, settings.scim_rate_burst,
+                            getattr(state, "scim_rate_clock", None) or time.monotonic))
+        return found
 
     async def endpoint(request: Request, tenant: str, integration_id: str,
                        rest: str = "") -> Response:
+        started = time.perf_counter()
+        request_id = uuid.uuid4().hex
         path = "/" + rest.strip("/") if rest.strip("/") else "/"
+        request_log, limiter = helpers(request)
+        trace = _Trace()
         try:
-            result = await _handle(request, tenant, integration_id, path)
-        except ScimError as err:
-            return error_response(err)
+            result = await _handle(request, tenant, integration_id, path, limiter, trace)
+            response = scim_response(result.status, result.body, result.headers)
+            trace.result_body = result.body
+            scim_type = None
         except Exception as exc:
-            mapped = to_scim(exc)
-            if mapped.status >= 500:
-                log.exception("SCIM %s %s failed", request.method, request.url.path)
-            return error_response(mapped)
-        return scim_response(result.status, result.body, result.headers)
+            err = to_scim(exc)
+            if err.status >= 500:
+                log.exception("SCIM %s %s failed (request %s)", request.method,
+                              request.url.path, request_id)
+            response, scim_type = error_response(err), err.scim_type
+        response.headers["X-Request-Id"] = request_id
+        entry = Entry(
+            tenant_id=tenant, integration_id=integration_id, request_id=request_id,
+            method=request.method, path=request.url.path, status=response.status_code,
+            scim_type=scim_type, duration_ms=round((time.perf_counter() - started) * 1000),
+            summary=summarize(request.method, path, trace.body, response.status_code,
+                              trace.result_body))
+        # Unauthenticated callers get their own bucket for log rows, so a flood of bad tokens
+        # cannot turn into a flood of writes.
+        if response.status_code != 401 or not limiter.acquire(f"401:{integration_id}"):
+            response.background = BackgroundTask(request_log.write, entry)
+        return response
 
-    async def _handle(request: Request, tenant: str, integration_id: str, path: str) -> Result:
+    async def _handle(request: Request, tenant: str, integration_id: str, path: str,
+                      limiter: RateLimiter, trace: _Trace) -> Result:
         state = request.app.state
+        service_clock = clock or getattr(state, "scim_clock", None) or utc_now
         actor = await actor_for(state.db, request.headers.get("authorization"), tenant,
-                                integration_id)
+                                integration_id,
+                                getattr(state, "scim_auth_clock", None) or utc_now)
+        # After authentication, so that strangers cannot drain a real integration's bucket.
+        wait = limiter.acquire(integration_id)
+        if wait > 0:
+            raise _rate_limited(wait)
         is_bulk = path.rstrip("/").lower() == "/bulk"
         limit = settings.bulk_max_payload_bytes if is_bulk else settings.max_body_bytes
         raw = await _read_body(request, limit)
         ctx = ServiceContext(
             db=state.db, actor=actor, tenant_id=tenant, via=Door.SCIM,
-            clock=clock or getattr(state, "scim_clock", None) or utc_now,
-            ids=ids or getattr(state, "scim_ids", None) or new_id)
+            clock=service_clock,
+            ids=ids or getattr(state, "scim_ids", None) or new_id, deprovision_guard=guard)
         base = str(request.base_url).rstrip("/") + PREFIX.format(
             tenant=tenant, integration_id=integration_id)
+        trace.body = _parse_json(raw) if raw else None
         call = Call(ctx=ctx, urls=Urls(base), limits=limits,
                     default_page_size=settings.default_page_size, method=request.method,
                     path=path, query=dict(request.query_params),
-                    body=_parse_json(raw) if raw else None,
+                    body=trace.body,
                     headers={k.lower(): v for k, v in request.headers.items()
                              if k.lower() in ("if-match", "if-none-match")})
         if is_bulk:

@@ -188,7 +188,40 @@ audit_events = sa.Table(
     sa.Index(None, "tenant_id", "id"),
 )
 
+# One row per SCIM request to an integration (what did my IdP just do?). Never bodies or
+# headers: method, path without query, outcome, a counts-only summary. Pruned by age and size.
+provisioning_requests = sa.Table(
+    "provisioning_requests", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("integration_id", ID, sa.ForeignKey("integrations.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("tenant_id", ID, nullable=False),
+    sa.Column("request_id", sa.String(64), nullable=False),
+    sa.Column("at", TS, nullable=False),
+    sa.Column("method", sa.String(16), nullable=False),
+    sa.Column("path", sa.String(512), nullable=False),
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("scim_type", sa.String(32)),
+    sa.Column("duration_ms", sa.Integer, nullable=False),
+    sa.Column("summary", sa.JSON, nullable=False),
+    sa.Index(None, "integration_id", "id"),
+    sa.Index(None, "at"),
+)
+
+# The accidental-deletion guard's shared state (one row per integration, created lazily), so
+# several server processes count the same window.
+deletion_guards = sa.Table(
+    "deletion_guards", metadata,
+    sa.Column("integration_id", ID, sa.ForeignKey("integrations.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("tenant_id", ID, nullable=False),
+    sa.Column("window_start", TS, nullable=False),
+    sa.Column("deprovisioned", sa.Integer, nullable=False),
+    sa.Column("tripped_at", TS),
+    sa.Column("held", sa.Integer, nullable=False),  # deprovisions refused since the trip
+)
+
 ALL_TABLES = [
     tenants, users, user_emails, integrations, memberships, groups, group_members, roles,
-    bindings, service_accounts, api_tokens, audit_events,
+    bindings, service_accounts, api_tokens, audit_events, provisioning_requests, deletion_guards,
 ]

@@ -6,9 +6,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from backend.domain.models import Actor, Door
 from backend.persistence.db import Database as Database  # re-exported for the doors
+
+if TYPE_CHECKING:  # deletion_guard imports this module
+    from backend.services.deletion_guard import GuardPolicy
 
 Clock = Callable[[], datetime]
 IdFactory = Callable[[], str]
@@ -32,6 +36,8 @@ class ServiceContext:
     via: Door
     clock: Clock = utc_now
     ids: IdFactory = new_id
+    # Set by the SCIM door: deprovisioning by an integration is counted and may be held back.
+    deprovision_guard: GuardPolicy | None = None
     # Per-request cache of effective permissions, keyed by tenant; never shared across requests.
     permission_cache: dict[str, list[tuple[frozenset[str], str | None]]] = field(
         default_factory=dict
@@ -50,5 +56,5 @@ class ServiceContext:
     def for_tenant(self, tenant_id: str) -> ServiceContext:
         return ServiceContext(
             db=self.db, actor=self.actor, tenant_id=tenant_id, via=self.via,
-            clock=self.clock, ids=self.ids,
+            clock=self.clock, ids=self.ids, deprovision_guard=self.deprovision_guard,
         )

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend.domain.errors import InvalidValue, NotFound
-from backend.domain.models import ActorType, Integration, IssuedToken, SubjectType
+from backend.domain.models import ActorType, ApiToken, Integration, IssuedToken, SubjectType
 from backend.domain.permissions import Action, Resource
 from backend.persistence import rows
 from backend.persistence import tables as t
@@ -49,12 +50,13 @@ async def _get(conn: AsyncConnection, tenant_id: str, integration_id: str) -> In
 
 
 async def _issue_secret(
-    ctx: ServiceContext, conn: AsyncConnection, integration: Integration
+    ctx: ServiceContext, conn: AsyncConnection, integration: Integration,
+    expires_at: datetime | None = None,
 ) -> IssuedToken:
     return await tokens.issue(
         ctx, conn, owner_type=ActorType.SERVICE_ACCOUNT, owner_id=integration.service_account_id,
         tenant_id=integration.tenant_id, name=f"integration {integration.name}",
-        secret_bytes=tokens.INTEGRATION_SECRET_BYTES,
+        expires_at=expires_at, secret_bytes=tokens.INTEGRATION_SECRET_BYTES,
     )
 
 
@@ -133,6 +135,61 @@ async def rotate_token(ctx: ServiceContext, integration_id: str) -> tuple[Integr
         await audit.record(ctx, conn, "integration.rotate_token", "integration", integration_id,
                            {"tokenPrefix": issued.token.prefix})
     return integration, issued.secret
+
+
+# --- secrets: several may be active at once, so an IdP can switch without downtime ------------
+
+async def add_secret(
+    ctx: ServiceContext, integration_id: str, expires_at: datetime | None = None
+) -> IssuedToken:
+    """Issue one more secret (shown once); the existing ones keep working until revoked."""
+    if expires_at is not None and expires_at <= ctx.now():
+        raise InvalidValue("expiry must be in the future", field="expiresAt")
+    async with ctx.db.write() as conn:
+        tenant_id = await authz.require(ctx, conn, Resource.INTEGRATION, Action.UPDATE)
+        integration = await _get(conn, tenant_id, integration_id)
+        issued = await _issue_secret(ctx, conn, integration, expires_at)
+        await audit.record(ctx, conn, "integration.add_secret", "integration", integration_id, {
+            "secretId": issued.token.id, "tokenPrefix": issued.token.prefix,
+            "expiresAt": expires_at.isoformat() if expires_at else None})
+    return issued
+
+
+async def _secret(conn: AsyncConnection, integration: Integration, secret_id: str) -> ApiToken:
+    row = (await conn.execute(sa.select(t.api_tokens).where(
+        t.api_tokens.c.id == secret_id,
+        t.api_tokens.c.owner_type == ActorType.SERVICE_ACCOUNT.value,
+        t.api_tokens.c.owner_id == integration.service_account_id))).first()
+    if row is None:
+        raise NotFound(f"secret {secret_id!r} not found")
+    return rows.api_token(row)
+
+
+async def revoke_secret(ctx: ServiceContext, integration_id: str, secret_id: str) -> ApiToken:
+    """Revoke one secret. Revoking the last active one is allowed on purpose: it is the
+    emergency stop after a leak, and the integration then refuses every request until an admin
+    adds a new secret."""
+    async with ctx.db.write() as conn:
+        tenant_id = await authz.require(ctx, conn, Resource.INTEGRATION, Action.UPDATE)
+        integration = await _get(conn, tenant_id, integration_id)
+        secret = await _secret(conn, integration, secret_id)
+        if secret.revoked_at is None:
+            await conn.execute(t.api_tokens.update().where(t.api_tokens.c.id == secret_id)
+                               .values(revoked_at=ctx.now()))
+            await audit.record(ctx, conn, "integration.revoke_secret", "integration",
+                               integration_id, {"secretId": secret_id})
+        return await _secret(conn, integration, secret_id)
+
+
+async def list_secrets(ctx: ServiceContext, integration_id: str) -> list[ApiToken]:
+    async with ctx.db.read() as conn:
+        tenant_id = await authz.require(ctx, conn, Resource.INTEGRATION, Action.VIEW)
+        integration = await _get(conn, tenant_id, integration_id)
+        result = await conn.execute(sa.select(t.api_tokens).where(
+            t.api_tokens.c.owner_type == ActorType.SERVICE_ACCOUNT.value,
+            t.api_tokens.c.owner_id == integration.service_account_id)
+            .order_by(t.api_tokens.c.created_at, t.api_tokens.c.id))
+        return [rows.api_token(r) for r in result]
 
 
 async def delete_integration(ctx: ServiceContext, integration_id: str) -> Integration:

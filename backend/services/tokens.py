@@ -31,6 +31,14 @@ API_TOKEN_SECRET_BYTES = 32
 LAST_USED_RESOLUTION = timedelta(seconds=60)  # avoid a write on every request
 
 
+class TokenRevoked(Unauthenticated):
+    """The secret matched, so only its holder learns this: safe to say so."""
+
+
+class TokenExpired(Unauthenticated):
+    """The secret matched, so only its holder learns this: safe to say so."""
+
+
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -98,9 +106,9 @@ async def verify(conn: AsyncConnection, token: str, now: datetime) -> ApiToken:
         raise Unauthenticated("invalid token")
     api_token = rows.api_token(row)
     if api_token.revoked_at is not None:
-        raise Unauthenticated("token has been revoked")
+        raise TokenRevoked("token revoked")
     if api_token.expires_at is not None and api_token.expires_at <= now:
-        raise Unauthenticated("token has expired")
+        raise TokenExpired("token expired")
     return api_token
 
 

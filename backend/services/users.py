@@ -19,7 +19,7 @@ from backend.domain.queries import ListQuery, UserDraft
 from backend.domain.text import fold
 from backend.persistence import filter_sql, paging, rows
 from backend.persistence import user_store as store
-from backend.services import audit, authz, bindings, passwords
+from backend.services import audit, authz, bindings, deletion_guard, passwords
 from backend.services.context import ServiceContext
 
 MAX_USER_NAME = 255
@@ -149,6 +149,13 @@ async def update_user(
     ctx: ServiceContext, user_id: str, change: UserChange, *, if_match: str | None = None
 ) -> TenantUser:
     """Apply ``change`` (a PUT or PATCH computed by a door) to the current state, atomically."""
+    return await deletion_guard.guarded(ctx, lambda: _update_user(ctx, user_id, change,
+                                                                  if_match))
+
+
+async def _update_user(
+    ctx: ServiceContext, user_id: str, change: UserChange, if_match: str | None
+) -> TenantUser:
     refused: list[str] = []
     async with ctx.db.write() as conn:
         tenant_id = await authz.require(ctx, conn, Resource.USER, Action.UPDATE)
@@ -165,6 +172,9 @@ async def update_user(
             await audit.record(ctx, conn, "user.takeover_refused", "user", user_id,
                                {"attributes": identity})
         else:
+            if current.active is not False and new.active is False:
+                await deletion_guard.count_deprovision(ctx, conn, tenant_id,
+                                                       current.created_at)
             await _apply(ctx, conn, tenant_id, current, new, identity)
             await audit.record(ctx, conn, "user.update", "user", user_id,
                                _summary(before, new))
@@ -216,10 +226,15 @@ async def remove_from_tenant(
     ctx: ServiceContext, user_id: str, *, if_match: str | None = None
 ) -> TenantUser:
     """Remove the user's access to this tenant (SCIM DELETE, revokeTenantAccess)."""
+    return await deletion_guard.guarded(ctx, lambda: _remove(ctx, user_id, if_match))
+
+
+async def _remove(ctx: ServiceContext, user_id: str, if_match: str | None) -> TenantUser:
     async with ctx.db.write() as conn:
         tenant_id = await authz.require(ctx, conn, Resource.USER, Action.UPDATE)
         current = await _load(conn, tenant_id, user_id, lock=True)
         _check_etag(current, if_match)
+        await deletion_guard.count_deprovision(ctx, conn, tenant_id, current.created_at)
         removed = await bindings.delete_where(conn, tenant_id, SubjectType.USER, user_id)
         await store.delete_membership(conn, tenant_id, user_id)
         await audit.record(ctx, conn, "user.remove_access", "user", user_id,

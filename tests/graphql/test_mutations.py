@@ -200,3 +200,53 @@ async def test_graphiql_can_be_switched_off(db: Database) -> None:
                                  base_url="http://test") as http:
         response = await http.get("/graphql", headers={"Accept": "text/html"})
     assert response.status_code == 404
+
+
+async def test_set_user_active_suspends_and_restores_access(
+    gql: Client, tf: TenantFixture
+) -> None:
+    """setUserActive is SCIM's `active` through the admin door: a suspended user's token
+    stops reaching the tenant, reactivation restores it, and both are audited."""
+    user_id, token = await user_with_role(tf, "viewer@acme.test", "Viewer")
+    probe = "{ me { tenants { id } } }"
+
+    async def tenants() -> list[str]:
+        return [x["id"] for x in data(await gql(probe, token))["me"]["tenants"]]
+
+    assert await tenants() == [tf.tenant]
+    toggle = """mutation($t: ID!, $id: ID!, $a: Boolean!) { setUserActive(tenant: $t, id: $id,
+        active: $a) { user { id active } } }"""
+    suspended = data(await gql(toggle, tf.admin_token, t=tf.tenant, id=user_id, a=False))
+    assert suspended["setUserActive"]["user"] == {"id": user_id, "active": False}
+    assert await tenants() == []
+    # A suspended user cannot reactivate themselves.
+    body = await gql(toggle, token, t=tf.tenant, id=user_id, a=True)
+    assert "errors" in body
+    restored = data(await gql(toggle, tf.admin_token, t=tf.tenant, id=user_id, a=True))
+    assert restored["setUserActive"]["user"]["active"] is True
+    assert await tenants() == [tf.tenant]
+    events = data(await gql("""query($t: ID!, $id: String) { tenant(id: $t) {
+        auditEvents(filter: {resourceId: $id}) { edges { node { action via } } } } }""",
+                            tf.admin_token, t=tf.tenant, id=user_id))
+    actions = [e["node"] for e in events["tenant"]["auditEvents"]["edges"]]
+    assert actions.count({"action": "user.update", "via": "graphql"}) == 2
+
+
+async def test_user_groups_and_single_integration(gql: Client, tf: TenantFixture) -> None:
+    user_id, _ = await user_with_role(tf, "member@acme.test", None)
+    group = data(await gql("""mutation($t: ID!, $u: [ID!]) { createGroup(tenant: $t,
+        input: {displayName: "Ops", memberIds: $u}) { group { id } } }""", tf.admin_token,
+                           t=tf.tenant, u=[user_id]))["createGroup"]["group"]["id"]
+    found = data(await gql("""query($t: ID!, $id: ID!) { tenant(id: $t) { user(id: $id) {
+        groups { id displayName } } } }""", tf.admin_token, t=tf.tenant, id=user_id))
+    assert found["tenant"]["user"]["groups"] == [{"id": group, "displayName": "Ops"}]
+
+    created = data(await gql("""mutation($t: ID!) { createProvisioningIntegration(tenant: $t,
+        input: {name: "Okta"}) { integration { id name } } }""", tf.admin_token, t=tf.tenant))
+    integration = created["createProvisioningIntegration"]["integration"]
+    one = data(await gql("""query($t: ID!, $id: ID!) { tenant(id: $t) { integration(id: $id) {
+        id name } } }""", tf.admin_token, t=tf.tenant, id=integration["id"]))
+    assert one["tenant"]["integration"] == integration
+    missing = await gql("""query($t: ID!) { tenant(id: $t) { integration(id: "nope") { id } } }""",
+                        tf.admin_token, t=tf.tenant)
+    assert errors_of(missing)[0][0] == "NOT_FOUND"

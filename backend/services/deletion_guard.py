@@ -1,0 +1,169 @@
+"""Accidental-deletion guard: one integration may not deprovision a large share of a tenant.
+
+Deprovisioning is removing a user from the tenant or turning ``active`` to false, whether by
+DELETE, PATCH, PUT or inside a Bulk request. Each one an integration does is counted, in the same
+transaction as the change (users who joined within the window are not counted), against a fixed
+window kept in the database (``deletion_guards``), so several server processes share one count.
+When the next one would exceed ``max(min_count, percent% of the tenant's users)`` within the
+window, it is refused, the guard trips, and every further deprovisioning from that integration
+is refused until an admin releases it. Everything else (creates, updates, group changes)
+keeps flowing.
+
+The refusal is a 403 with a clear detail (see ``docs/security.md``): IdPs retry 5xx and 429
+indefinitely but report a 4xx to their admin as a failed object, which is the point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from backend.domain.errors import Forbidden, NotFound
+from backend.domain.permissions import Action, Resource
+from backend.persistence import tables as t
+from backend.persistence.rows import aware
+from backend.services import audit, authz
+from backend.services.context import ServiceContext
+
+T = TypeVar("T")
+g = t.deletion_guards.c
+
+
+@dataclass(frozen=True, slots=True)
+class GuardPolicy:
+    percent: float
+    min_count: int
+    window: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class GuardState:
+    tripped_at: datetime | None
+    count: int
+    window_start: datetime | None
+    held: int
+
+    @property
+    def tripped(self) -> bool:
+        return self.tripped_at is not None
+
+
+class DeprovisionHeld(Forbidden):
+    code = "DEPROVISION_HELD"
+
+    def __init__(self, message: str, *, trips: bool) -> None:
+        super().__init__(message)
+        self.trips = trips
+
+
+_HELD = ("deprovisioning held back by the accidental-deletion guard: this integration removed "
+         "or deactivated too many users ({count} in the current window, limit {limit}); an "
+         "admin must review and release it")
+
+
+async def _lock_row(conn: AsyncConnection, db_is_sqlite: bool, tenant_id: str,
+                    integration_id: str, now: datetime) -> sa.Row[Any]:
+    dialect_insert = sqlite.insert if db_is_sqlite else postgresql.insert
+    await conn.execute(dialect_insert(t.deletion_guards).values(
+        integration_id=integration_id, tenant_id=tenant_id, window_start=now, deprovisioned=0,
+        tripped_at=None, held=0).on_conflict_do_nothing())
+    stmt = sa.select(t.deletion_guards).where(g.integration_id == integration_id)
+    return (await conn.execute(stmt if db_is_sqlite else stmt.with_for_update())).one()
+
+
+async def count_deprovision(
+    ctx: ServiceContext, conn: AsyncConnection, tenant_id: str, member_since: datetime
+) -> None:
+    """Call inside the deprovisioning transaction; raises DeprovisionHeld to refuse it.
+
+    A user who joined the tenant within the current window is churn (a test run, an IdP
+    undoing its own create), not the existing population the guard protects: not counted."""
+    policy, integration_id = ctx.deprovision_guard, ctx.actor.integration_id
+    if policy is None or integration_id is None:
+        return
+    now = ctx.now()
+    row = await _lock_row(conn, ctx.db.is_sqlite, tenant_id, integration_id, now)
+    window_start, count = aware(row.window_start) or now, int(row.deprovisioned)
+    if now - window_start >= policy.window:
+        window_start, count = now, 0
+    members = (await conn.execute(sa.select(sa.func.count()).select_from(t.memberships)
+                                  .where(t.memberships.c.tenant_id == tenant_id))).scalar_one()
+    # Users removed in this window are no longer members; count them back into the base.
+    limit = max(policy.min_count, int(policy.percent * (members + count) / 100))
+    if row.tripped_at is not None:
+        raise DeprovisionHeld(_HELD.format(count=count, limit=limit), trips=False)
+    if member_since >= window_start:
+        return
+    if count + 1 > limit:
+        raise DeprovisionHeld(_HELD.format(count=count, limit=limit), trips=True)
+    await conn.execute(t.deletion_guards.update().where(g.integration_id == integration_id)
+                       .values(window_start=window_start, deprovisioned=count + 1))
+
+
+async def guarded(ctx: ServiceContext, work: Callable[[], Awaitable[T]]) -> T:
+    """Run a write that may deprovision; a refusal is recorded after its rollback."""
+    try:
+        return await work()
+    except DeprovisionHeld as exc:
+        await _record_refusal(ctx, exc)
+        raise
+
+
+async def _record_refusal(ctx: ServiceContext, exc: DeprovisionHeld) -> None:
+    integration_id = ctx.actor.integration_id
+    assert integration_id is not None  # only integrations are ever held
+    values: dict[str, Any] = {"held": g.held + 1}
+    if exc.trips:
+        values["tripped_at"] = ctx.now()
+    tenant_id = ctx.require_tenant()
+    async with ctx.db.write() as conn:
+        # The refused transaction rolled back, possibly with the row it created: ensure it.
+        await _lock_row(conn, ctx.db.is_sqlite, tenant_id, integration_id, ctx.now())
+        await conn.execute(t.deletion_guards.update().where(g.integration_id == integration_id)
+                           .values(**values))
+        if exc.trips:
+            await audit.record(ctx, conn, "integration.deletion_guard_tripped", "integration",
+                               integration_id, {"detail": exc.message})
+
+
+def _state(row: sa.Row[Any] | None) -> GuardState:
+    if row is None:
+        return GuardState(None, 0, None, 0)
+    return GuardState(aware(row.tripped_at), int(row.deprovisioned), aware(row.window_start),
+                      int(row.held))
+
+
+async def _row(conn: AsyncConnection, tenant_id: str, integration_id: str) -> sa.Row[Any] | None:
+    found = (await conn.execute(sa.select(t.integrations.c.id).where(
+        t.integrations.c.id == integration_id, t.integrations.c.tenant_id == tenant_id))).first()
+    if found is None:
+        raise NotFound(f"integration {integration_id!r} not found")
+    return (await conn.execute(sa.select(t.deletion_guards).where(
+        g.integration_id == integration_id))).first()
+
+
+async def get_state(ctx: ServiceContext, integration_id: str) -> GuardState:
+    async with ctx.db.read() as conn:
+        tenant_id = await authz.require(ctx, conn, Resource.INTEGRATION, Action.VIEW)
+        return _state(await _row(conn, tenant_id, integration_id))
+
+
+async def release(ctx: ServiceContext, integration_id: str) -> GuardState:
+    """An admin reviewed the deprovisioning and lets the integration continue (audited)."""
+    async with ctx.db.write() as conn:
+        tenant_id = await authz.require(ctx, conn, Resource.INTEGRATION, Action.UPDATE)
+        before = _state(await _row(conn, tenant_id, integration_id))
+        await conn.execute(t.deletion_guards.update().where(g.integration_id == integration_id)
+                           .values(tripped_at=None, deprovisioned=0, held=0,
+                                   window_start=ctx.now()))
+        await audit.record(ctx, conn, "integration.release_deletion_guard", "integration",
+                           integration_id, {"before": {
+                               "tripped": before.tripped, "count": before.count,
+                               "held": before.held}})
+        return _state(await _row(conn, tenant_id, integration_id))

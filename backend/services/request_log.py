@@ -1,0 +1,152 @@
+"""Provisioning request log: one row per SCIM request to an integration.
+
+Write path: the SCIM door hands :meth:`RequestLog.write` to the response as a background task,
+so the row is written after the response is sent and never holds up the IdP; it is one
+``INSERT ... SELECT`` in its own short transaction (on SQLite it queues behind the single writer
+like any other write, but outside the request's latency). The ``SELECT`` part inserts only when
+the integration exists in that tenant, so a 401 for a known integration is logged while probes
+of unknown ids write nothing, in the same single statement. Trade-off: a process killed between
+response and write loses that one log row; the audit log (written in the change's own
+transaction) stays the record of truth.
+
+Pruning is amortised: every ``prune_every`` writes of a process, rows older than the retention
+and rows beyond the per-integration cap (of the integration just written) are deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from backend.domain.errors import InvalidValue, NotFound
+from backend.domain.permissions import Action, Resource
+from backend.persistence import tables as t
+from backend.persistence.db import Database
+from backend.persistence.rows import ts
+from backend.services import authz
+from backend.services.context import Clock, ServiceContext, utc_now
+
+log = logging.getLogger(__name__)
+MAX_PATH = 512
+
+
+@dataclass(frozen=True, slots=True)
+class ProvisioningRequest:
+    id: int
+    request_id: str
+    at: datetime
+    method: str
+    path: str
+    status: int
+    scim_type: str | None
+    duration_ms: int
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What the SCIM door knows about one finished request (never a body or a header)."""
+
+    tenant_id: str
+    integration_id: str
+    request_id: str
+    method: str
+    path: str
+    status: int
+    scim_type: str | None
+    duration_ms: int
+    summary: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    days: int
+    max_rows: int
+    prune_every: int
+
+
+class RequestLog:
+    """Per-process writer; the write counter only decides when to prune."""
+
+    def __init__(self, db: Database, retention: Retention, clock: Clock = utc_now) -> None:
+        self.db = db
+        self.retention = retention
+        self.clock = clock
+        self._writes = 0
+
+    async def write(self, entry: Entry) -> None:
+        """Never raises: losing a log row must not turn into an error for anyone."""
+        try:
+            async with self.db.write() as conn:
+                await _insert(conn, entry, self.clock())
+                self._writes += 1
+                if self._writes % self.retention.prune_every == 0:
+                    await prune(conn, entry.integration_id, self.clock(), self.retention)
+        except Exception as exc:  # a diagnostic log must never break provisioning
+            log.warning("could not record SCIM request %s: %s", entry.request_id,
+                        type(exc).__name__)
+
+
+async def _insert(conn: AsyncConnection, entry: Entry, at: datetime) -> None:
+    i = t.integrations.c
+    source = sa.select(
+        i.id, i.tenant_id, sa.literal(entry.request_id), sa.literal(at, t.TS),
+        sa.literal(entry.method[:16]), sa.literal(entry.path[:MAX_PATH]),
+        sa.literal(entry.status), sa.literal(entry.scim_type, sa.String(32)),
+        sa.literal(entry.duration_ms), sa.literal(entry.summary, sa.JSON),
+    ).where(i.id == entry.integration_id, i.tenant_id == entry.tenant_id)
+    r = t.provisioning_requests.c
+    await conn.execute(t.provisioning_requests.insert().from_select(
+        [r.integration_id, r.tenant_id, r.request_id, r.at, r.method, r.path, r.status,
+         r.scim_type, r.duration_ms, r.summary], source))
+
+
+async def prune(conn: AsyncConnection, integration_id: str, now: datetime,
+                retention: Retention) -> None:
+    r = t.provisioning_requests.c
+    await conn.execute(t.provisioning_requests.delete()
+                       .where(r.at < now - timedelta(days=retention.days)))
+    # The id of the newest row beyond the cap; everything at or below it goes.
+    boundary = (await conn.execute(
+        sa.select(r.id).where(r.integration_id == integration_id)
+        .order_by(r.id.desc()).offset(retention.max_rows).limit(1))).scalar()
+    if boundary is not None:
+        await conn.execute(t.provisioning_requests.delete().where(
+            r.integration_id == integration_id, r.id <= boundary))
+
+
+def _to_request(row: sa.Row[Any]) -> ProvisioningRequest:
+    return ProvisioningRequest(
+        id=row.id, request_id=row.request_id, at=ts(row.at), method=row.method, path=row.path,
+        status=row.status, scim_type=row.scim_type, duration_ms=row.duration_ms,
+        summary=dict(row.summary or {}))
+
+
+async def list_requests(
+    ctx: ServiceContext, integration_id: str, *, first: int, after: int | None = None,
+    status: int | None = None,
+) -> list[ProvisioningRequest]:
+    """Newest first; ``after`` is the id of the last row of the previous page."""
+    if first < 0:
+        raise InvalidValue("first must not be negative", field="first")
+    r = t.provisioning_requests.c
+    stmt = sa.select(t.provisioning_requests).where(r.integration_id == integration_id)
+    if after is not None:
+        stmt = stmt.where(r.id < after)
+    if status is not None:
+        stmt = stmt.where(r.status == status)
+    async with ctx.db.read() as conn:
+        tenant_id = await authz.require(ctx, conn, Resource.INTEGRATION, Action.VIEW)
+        found = (await conn.execute(sa.select(t.integrations.c.id).where(
+            t.integrations.c.id == integration_id, t.integrations.c.tenant_id == tenant_id)
+        )).first()
+        if found is None:
+            raise NotFound(f"integration {integration_id!r} not found")
+        result = await conn.execute(stmt.where(r.tenant_id == tenant_id)
+                                    .order_by(r.id.desc()).limit(first))
+        return [_to_request(row) for row in result]
