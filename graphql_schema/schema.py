@@ -585,6 +585,14 @@ class Mutation:
         return ServiceAccountPayload(service_account=ServiceAccount.of(found))
 
     @strawberry.mutation
+    async def delete_service_account(
+        self, info: Info, tenant: strawberry.ID, id: strawberry.ID
+    ) -> DeletedPayload:
+        """Also deletes its API tokens and bindings; an integration's account is refused."""
+        found = await service_accounts.delete_service_account(info.context.service(tenant), id)
+        return DeletedPayload(id=strawberry.ID(found.id))
+
+    @strawberry.mutation
     async def create_api_token(
         self, info: Info, tenant: strawberry.ID, input: ApiTokenInput
     ) -> ApiTokenSecretPayload:

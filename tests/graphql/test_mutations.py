@@ -250,3 +250,35 @@ async def test_user_groups_and_single_integration(gql: Client, tf: TenantFixture
     missing = await gql("""query($t: ID!) { tenant(id: $t) { integration(id: "nope") { id } } }""",
                         tf.admin_token, t=tf.tenant)
     assert errors_of(missing)[0][0] == "NOT_FOUND"
+
+
+async def test_delete_service_account_removes_its_tokens(gql: Client, tf: TenantFixture) -> None:
+    account = data(await gql("""mutation($t: ID!) { createServiceAccount(tenant: $t,
+        input: {name: "short-lived"}) { serviceAccount { id } } }""", tf.admin_token,
+                             t=tf.tenant))["createServiceAccount"]["serviceAccount"]
+    issued = data(await gql("""mutation($t: ID!, $sa: ID!) { createApiToken(tenant: $t,
+        input: {serviceAccountId: $sa, name: "t"}) { secret } }""", tf.admin_token,
+                            t=tf.tenant, sa=account["id"]))["createApiToken"]
+    assert (await authn.authenticate(tf.db, issued["secret"])).id == account["id"]
+    deleted = data(await gql("""mutation($t: ID!, $id: ID!) { deleteServiceAccount(tenant: $t,
+        id: $id) { id } }""", tf.admin_token, t=tf.tenant, id=account["id"]))
+    assert deleted["deleteServiceAccount"]["id"] == account["id"]
+    with pytest.raises(Unauthenticated):
+        await authn.authenticate(tf.db, issued["secret"])
+    again = await gql("""mutation($t: ID!, $id: ID!) { deleteServiceAccount(tenant: $t,
+        id: $id) { id } }""", tf.admin_token, t=tf.tenant, id=account["id"])
+    assert errors_of(again)[0][0] == "NOT_FOUND"
+
+
+async def test_an_integrations_service_account_cannot_be_deleted_alone(
+    gql: Client, tf: TenantFixture
+) -> None:
+    created = data(await gql("""mutation($t: ID!) { createProvisioningIntegration(tenant: $t,
+        input: {name: "entra"}) { integration { id } } }""", tf.admin_token, t=tf.tenant))
+    assert created["createProvisioningIntegration"]["integration"]["id"]
+    accounts = data(await gql("""query($t: ID!) { tenant(id: $t) { serviceAccounts { id } } }""",
+                              tf.admin_token, t=tf.tenant))["tenant"]["serviceAccounts"]
+    assert len(accounts) == 1
+    body = await gql("""mutation($t: ID!, $id: ID!) { deleteServiceAccount(tenant: $t,
+        id: $id) { id } }""", tf.admin_token, t=tf.tenant, id=accounts[0]["id"])
+    assert errors_of(body)[0][0] == "FORBIDDEN"

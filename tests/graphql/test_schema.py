@@ -18,6 +18,7 @@ def test_contract_names() -> None:
                  "createRole", "updateRole", "deleteRole", "createBinding", "deleteBinding",
                  "createGroup", "updateGroup", "deleteGroup", "addGroupMembers",
                  "removeGroupMembers", "grantTenantAccess", "revokeTenantAccess",
-                 "createServiceAccount", "createApiToken", "revokeApiToken", "createTenant",
+                 "createServiceAccount", "deleteServiceAccount", "createApiToken",
+                 "revokeApiToken", "createTenant",
                  "permissionCatalogue", "effectivePermissions", "auditEvents"):
         assert name in sdl, name

@@ -69,6 +69,8 @@ STEPS: list[tuple[str, str, Vars, str | None]] = [
      lambda s: {}, "token"),
     ("revokeApiToken", "(tenant: $t, id: $id) { token { id } }", lambda s: {"id": s["token"]},
      None),
+    ("deleteServiceAccount", "(tenant: $t, id: $id) { id }",
+     lambda s: {"id": s["serviceAccount"]}, None),
     ("createTenant", "(id: \"globex\") { tenant { id } }", lambda s: {}, None),
 ]
 
