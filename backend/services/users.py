@@ -56,6 +56,20 @@ def _check_etag(current: TenantUser, if_match: str | None) -> None:
         raise PreconditionFailed("the user has changed since it was read (ETag mismatch)")
 
 
+async def _load_for_write(
+    conn: AsyncConnection, tenant_id: str, user_id: str, if_match: str | None
+) -> TenantUser:
+    """The locked row, checked against ``If-Match``. A conditional write that finds the user
+    gone (a concurrent DELETE won) is 412, not 404: its condition is false (RFC 7232 §3.1)."""
+    found = await store.get(conn, tenant_id, user_id, lock=True)
+    if found is None:
+        if if_match:
+            raise PreconditionFailed("the user no longer exists (ETag mismatch)")
+        raise _not_found(user_id)
+    _check_etag(found, if_match)
+    return found
+
+
 async def get_user(ctx: ServiceContext, user_id: str) -> TenantUser:
     async with ctx.db.read() as conn:
         tenant_id = await authz.require(ctx, conn, Resource.USER, Action.VIEW)
@@ -159,8 +173,7 @@ async def _update_user(
     refused: list[str] = []
     async with ctx.db.write() as conn:
         tenant_id = await authz.require(ctx, conn, Resource.USER, Action.UPDATE)
-        current = await _load(conn, tenant_id, user_id, lock=True)
-        _check_etag(current, if_match)
+        current = await _load_for_write(conn, tenant_id, user_id, if_match)
         before = UserDraft(current.user.user_name, current.user.profile, current.external_id,
                            current.active)
         new = _validate(change(before))
@@ -232,8 +245,7 @@ async def remove_from_tenant(
 async def _remove(ctx: ServiceContext, user_id: str, if_match: str | None) -> TenantUser:
     async with ctx.db.write() as conn:
         tenant_id = await authz.require(ctx, conn, Resource.USER, Action.UPDATE)
-        current = await _load(conn, tenant_id, user_id, lock=True)
-        _check_etag(current, if_match)
+        current = await _load_for_write(conn, tenant_id, user_id, if_match)
         await deletion_guard.count_deprovision(ctx, conn, tenant_id, current.created_at)
         removed = await bindings.delete_where(conn, tenant_id, SubjectType.USER, user_id)
         await store.delete_membership(conn, tenant_id, user_id)
