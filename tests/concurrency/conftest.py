@@ -1,4 +1,5 @@
-"""Two real server processes per database, shared by a module; each test has its own tenant."""
+"""Two real server processes per database, shared by this package; each test has its own
+tenant (isolation by tenant, as in production)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ class Cluster:
     procs: list[Proc]
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="package", params=BACKENDS)
 def cluster(request: pytest.FixtureRequest,
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """Starting servers per test would dominate the time; tenants keep tests apart."""

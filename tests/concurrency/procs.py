@@ -42,6 +42,11 @@ class Proc:
         self.popen.send_signal(signal.SIGKILL)
         self.popen.wait(timeout=15)
 
+    def problems(self) -> str:
+        """Server-side errors (tracebacks, background task failures) that clients never see."""
+        text = self.log.read_text(errors="replace")
+        return text if "Traceback" in text or "ERROR" in text else ""
+
     def stop(self) -> None:
         if self.popen.poll() is None:
             self.popen.terminate()
@@ -105,6 +110,8 @@ def running(url: str, schema: str | None, log_dir: Path, count: int = 1) -> Iter
     finally:
         for proc in procs:
             proc.stop()
+    for proc in procs:
+        assert not proc.problems(), proc.problems()[-3000:]
 
 
 async def _clean(url: str, schema: str) -> None:

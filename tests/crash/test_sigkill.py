@@ -189,3 +189,5 @@ def test_sigkill_mid_provisioning_loses_no_answered_write_and_leaves_nothing_par
         scim.close()
     finally:
         again.stop()
+    for server in (proc, again):
+        assert not server.problems(), server.problems()[-3000:]
