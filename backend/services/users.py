@@ -104,32 +104,42 @@ async def create_user(ctx: ServiceContext, draft: UserDraft) -> TenantUser:
     draft = _validate(draft)
     password_hash = await _hash(draft.password)
     try:
-        async with ctx.db.write() as conn:
-            tenant_id = await authz.require(ctx, conn, Resource.USER, Action.CREATE)
-            existing = await store.find_global(conn, draft.user_name, lock=True)
-            now = ctx.now()
-            if existing is None:
-                user_id = ctx.ids()
-                await store.insert_user(conn, user_id, draft.user_name, draft.profile,
-                                        password_hash, now)
-                action = "user.create"
-            else:
-                user_id = existing.id
-                if await store.get(conn, tenant_id, user_id) is not None:
-                    raise Conflict(f"userName {draft.user_name!r} already exists in this tenant")
-                await _link_existing(conn, existing, tenant_id, draft, password_hash, now)
-                action = "user.link"
-            await store.insert_membership(
-                conn, tenant_id, user_id, active=draft.active, external_id=draft.external_id,
-                integration_id=ctx.actor.integration_id, now=now)
-            created = await _load(conn, tenant_id, user_id, lock=False)
-            await audit.record(ctx, conn, action, "user", user_id, {
-                "userName": draft.user_name, "active": draft.active,
-                "externalId": draft.external_id})
-            return created
+        return await _create(ctx, draft, password_hash)
     except IntegrityError:
-        # A concurrent create won the race for this userName (PostgreSQL unique index).
+        # A concurrent create committed this userName first (unique index; PostgreSQL only
+        # fails once it has committed). A second attempt sees that user: a duplicate here
+        # (409), or another tenant's user to link, as if the requests had not overlapped.
+        pass
+    try:
+        return await _create(ctx, draft, password_hash)
+    except IntegrityError:
         raise Conflict(f"userName {draft.user_name!r} already exists in this tenant") from None
+
+
+async def _create(ctx: ServiceContext, draft: UserDraft, password_hash: str | None) -> TenantUser:
+    async with ctx.db.write() as conn:
+        tenant_id = await authz.require(ctx, conn, Resource.USER, Action.CREATE)
+        existing = await store.find_global(conn, draft.user_name, lock=True)
+        now = ctx.now()
+        if existing is None:
+            user_id = ctx.ids()
+            await store.insert_user(conn, user_id, draft.user_name, draft.profile,
+                                    password_hash, now)
+            action = "user.create"
+        else:
+            user_id = existing.id
+            if await store.get(conn, tenant_id, user_id) is not None:
+                raise Conflict(f"userName {draft.user_name!r} already exists in this tenant")
+            await _link_existing(conn, existing, tenant_id, draft, password_hash, now)
+            action = "user.link"
+        await store.insert_membership(
+            conn, tenant_id, user_id, active=draft.active, external_id=draft.external_id,
+            integration_id=ctx.actor.integration_id, now=now)
+        created = await _load(conn, tenant_id, user_id, lock=False)
+        await audit.record(ctx, conn, action, "user", user_id, {
+            "userName": draft.user_name, "active": draft.active,
+            "externalId": draft.external_id})
+        return created
 
 
 async def _link_existing(

@@ -111,3 +111,26 @@ def test_concurrent_creates_of_one_user_name_give_one_201(
     finally:
         for c in clients:
             c.close()
+
+
+def test_concurrent_creates_of_one_user_name_in_two_tenants_give_one_201_each(
+        cluster: Cluster, integration: Integration) -> None:
+    """Users are global: the tenant that loses the race for the new user links it instead."""
+    other = open_integration(cluster.url, cluster.schema, cluster.procs[1].base, "race")
+    tenants = [integration, other]
+    clients = [tenants[i % 2].client(cluster.procs[i % 2].base) for i in range(CLIENTS)]
+    try:
+        for _round in range(3):
+            name = f"both{next(_names)}@race.test"
+            responses = race(CLIENTS, lambda i, n=name: clients[i](
+                "POST", "/Users", user_body(n)))
+            ids = set()
+            for side in (0, 1):
+                mine = [r for i, r in enumerate(responses) if i % 2 == side]
+                statuses = sorted(r.status_code for r in mine)
+                assert statuses == [201] + [409] * (len(mine) - 1), [r.text for r in mine]
+                ids |= {r.json()["id"] for r in mine if r.status_code == 201}
+            assert len(ids) == 1  # one global user, a member of both tenants
+    finally:
+        for c in clients:
+            c.close()
