@@ -42,6 +42,13 @@ class Proc:
         self.popen.send_signal(signal.SIGKILL)
         self.popen.wait(timeout=15)
 
+    def release(self) -> Proc:
+        """Let a held process start serving; returns it once it answers."""
+        assert self.popen.stdin is not None
+        self.popen.stdin.write(b"go\n")
+        self.popen.stdin.close()
+        return wait_ready(self)
+
     def problems(self) -> str:
         """Server-side errors (tracebacks, background task failures) that clients never see."""
         text = self.log.read_text(errors="replace")
@@ -60,8 +67,11 @@ def start(url: str, schema: str | None, log_dir: Path) -> Proc:
     return wait_ready(spawn(url, schema, log_dir))
 
 
-def spawn(url: str, schema: str | None, log_dir: Path) -> Proc:
-    """Launch without waiting (imports take seconds; several servers start in parallel)."""
+def spawn(url: str, schema: str | None, log_dir: Path, *, held: bool = False) -> Proc:
+    """Launch without waiting (imports take seconds; several servers start in parallel).
+
+    ``held``: the process imports, then waits for :meth:`Proc.release` before it opens the
+    database or the port, so a restart after a crash need not wait for the imports."""
     port = free_port()
     env = {
         **os.environ,
@@ -74,11 +84,13 @@ def spawn(url: str, schema: str | None, log_dir: Path) -> Proc:
         "TESSERA_DEPROVISION_GUARD_PERCENT": "100",
         "TESSERA_DEPROVISION_GUARD_MIN_COUNT": "1000000",
         "TESSERA_TEST_PG_SCHEMA": schema or "",
+        "TESSERA_TEST_HELD": "1" if held else "",
     }
     log = log_dir / f"server-{port}.log"
     with log.open("ab") as out:
         popen = subprocess.Popen([sys.executable, "-m", "tests.concurrency.procs"], cwd=ROOT,
-                                 env=env, stdout=out, stderr=subprocess.STDOUT)
+                                 env=env, stdout=out, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.PIPE if held else subprocess.DEVNULL)
     return Proc(popen, f"http://127.0.0.1:{port}", log)
 
 
@@ -141,6 +153,8 @@ def main() -> None:
     from backend.app import create_app
     from backend.config import Settings
 
+    if os.environ.get("TESSERA_TEST_HELD"):
+        sys.stdin.readline()
     settings = Settings()
     db = Database(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms,
                   pg_schema=os.environ.get("TESSERA_TEST_PG_SCHEMA") or None)

@@ -29,7 +29,7 @@ from tests.concurrency.clients import (
     patch,
     user_body,
 )
-from tests.concurrency.procs import fresh_database, start
+from tests.concurrency.procs import fresh_database, spawn, start
 
 WORKERS = 4
 KILL_AFTER = 24  # answered requests before the kill; workers keep sending meanwhile
@@ -171,23 +171,23 @@ def test_sigkill_mid_provisioning_loses_no_answered_write_and_leaves_nothing_par
         backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
     url, schema = fresh_database(backend, request, tmp_path)
     proc = start(url, schema, tmp_path)
+    # The replacement imports during the run but opens the database only after the kill.
+    again = spawn(url, schema, tmp_path, held=True)
     try:
         integration = open_integration(url, schema, proc.base, "crash")
         setup = integration.client(proc.base)
         pool = create_users(setup, [f"pool{i}@crash.test" for i in range(PATCH_OPS * PER_OP)])
         setup.close()
         ledgers = _provision_until_killed(integration, proc.base, pool, proc.kill)
-    finally:
-        proc.stop()
-    assert proc.popen.returncode == -9  # it really was SIGKILLed, not shut down
-    again = start(url, schema, tmp_path)
-    try:
+        assert proc.popen.returncode == -9  # it really was SIGKILLed, not shut down
+        again.release()
         scim = integration.client(again.base)
         _audit(scim, ledgers, pool)
         # The restarted server writes normally: no lock or journal was left behind.
         scim.ok("POST", "/Users", user_body("after@crash.test"), 201)
         scim.close()
     finally:
+        proc.stop()
         again.stop()
     for server in (proc, again):
         assert not server.problems(), server.problems()[-3000:]
