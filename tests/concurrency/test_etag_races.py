@@ -29,7 +29,7 @@ ROUNDS = {"PUT": ["PUT"] * WRITERS, "PATCH": ["PATCH"] * WRITERS,
           "mixed": [("PUT", "PATCH", "DELETE")[i % 3] for i in range(WRITERS)]}
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def setup(cluster: Cluster) -> Iterator[tuple[Integration, Scim, list[Scim]]]:
     integration = open_integration(cluster.url, cluster.schema, cluster.procs[0].base, "etag")
     main = integration.client(cluster.procs[0].base)
@@ -62,7 +62,7 @@ def _race(racers: list[Scim], kinds: list[str], etag: str, write: Write,
 def test_conditional_user_writes_have_one_winner(
         setup: tuple[Integration, Scim, list[Scim]], round_: str) -> None:
     _, main, racers = setup
-    name = f"etag-{round_}-{id(setup)}@race.test"
+    name = f"etag-{round_}@race.test"
     created = main("POST", "/Users", user_body(name, displayName="start"))
     assert created.status_code == 201, created.text
     uid, etag = created.json()["id"], created.headers["etag"]
@@ -93,7 +93,7 @@ def test_conditional_user_writes_have_one_winner(
 def test_conditional_group_writes_have_one_winner(
         setup: tuple[Integration, Scim, list[Scim]], round_: str) -> None:
     _, main, racers = setup
-    tag = f"{round_}-{id(setup)}"
+    tag = round_
     users = create_users(main, [f"g{tag}-{i}@race.test" for i in range(WRITERS + 1)])
     created = main("POST", "/Groups", {"schemas": [GROUP_URN], "displayName": f"G-{tag}",
                                        "members": [{"value": users[-1]}]})
