@@ -128,3 +128,23 @@ def test_conditional_group_writes_have_one_winner(
     assert doc["displayName"] == f"G-{tag}-w{winner}", doc
     assert {m["value"] for m in doc["members"]} == want, doc
     assert final.headers["etag"] == answers[winner].headers["etag"] != etag
+
+
+def test_conditional_write_after_the_resource_was_deleted_is_412(
+        setup: tuple[Integration, Scim, list[Scim]]) -> None:
+    """What a race's losers see, in sequence: If-Match on a deleted resource is 412 (its
+    condition is false); without If-Match the same request stays a 404."""
+    _, main, _ = setup
+    user = main("POST", "/Users", user_body("gone@race.test"))
+    group = main("POST", "/Groups", {"schemas": [GROUP_URN], "displayName": "Gone"})
+    for doc, path in ((user, f"/Users/{user.json()['id']}"),
+                      (group, f"/Groups/{group.json()['id']}")):
+        assert doc.status_code == 201, doc.text
+        tag = {"If-Match": doc.headers["etag"]}
+        assert main("DELETE", path, None, tag).status_code == 204
+        body = patch({"op": "replace", "path": "displayName", "value": "x"})
+        assert main("PATCH", path, body, tag).status_code == 412
+        assert main("DELETE", path, None, tag).status_code == 412
+        assert main("DELETE", path, None, {"If-Match": "*"}).status_code == 412
+        assert main("PATCH", path, body).status_code == 404
+        assert main("DELETE", path).status_code == 404
