@@ -39,6 +39,21 @@ async def _load(conn: AsyncConnection, tenant_id: str, group_id: str, lock: bool
     return group
 
 
+async def _load_for_write(
+    conn: AsyncConnection, tenant_id: str, group_id: str, if_match: str | None
+) -> Group:
+    """The locked row, checked against ``If-Match``. A conditional write that finds the group
+    gone (a concurrent DELETE won) is 412, not 404: its condition is false (RFC 7232 §3.1)."""
+    group = await store.get(conn, tenant_id, group_id, lock=True)
+    if group is None and if_match:
+        raise PreconditionFailed("the group no longer exists (ETag mismatch)")
+    if group is None:
+        raise NotFound(f"group {group_id!r} not found")
+    if if_match and if_match.strip() not in ("*", group.etag):
+        raise PreconditionFailed("the group has changed since it was read (ETag mismatch)")
+    return group
+
+
 def _guard_managed(ctx: ServiceContext, group: Group, what: str) -> None:
     """Fields an IdP owns may only be changed by that IdP, which would overwrite them anyway."""
     if group.managed_by is not None and ctx.actor.integration_id != group.managed_by:
@@ -148,9 +163,7 @@ async def update_group(
         for action in needed:
             await authz.require(ctx, conn, Resource.GROUP, action)
         tenant_id = ctx.require_tenant()
-        group = await _load(conn, tenant_id, group_id, lock=True)
-        if if_match and if_match.strip() not in ("*", group.etag):
-            raise PreconditionFailed("the group has changed since it was read (ETag mismatch)")
+        group = await _load_for_write(conn, tenant_id, group_id, if_match)
         summary = await _apply(ctx, conn, tenant_id, group, change)
         if summary:
             await audit.record(ctx, conn, "group.update", "group", group_id, summary)
@@ -203,10 +216,8 @@ async def delete_group(
 ) -> Group:
     async with ctx.db.write() as conn:
         tenant_id = await authz.require(ctx, conn, Resource.GROUP, Action.DELETE)
-        group = await _load(conn, tenant_id, group_id, lock=True)
+        group = await _load_for_write(conn, tenant_id, group_id, if_match)
         _guard_managed(ctx, group, "delete")
-        if if_match and if_match.strip() not in ("*", group.etag):
-            raise PreconditionFailed("the group has changed since it was read (ETag mismatch)")
         await bindings.delete_where(conn, tenant_id, SubjectType.GROUP, group_id)
         await conn.execute(store.GM.delete().where(store.GM.c.group_id == group_id))
         await conn.execute(store.G.delete().where(store.G.c.id == group_id))

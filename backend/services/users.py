@@ -56,6 +56,20 @@ def _check_etag(current: TenantUser, if_match: str | None) -> None:
         raise PreconditionFailed("the user has changed since it was read (ETag mismatch)")
 
 
+async def _load_for_write(
+    conn: AsyncConnection, tenant_id: str, user_id: str, if_match: str | None
+) -> TenantUser:
+    """The locked row, checked against ``If-Match``. A conditional write that finds the user
+    gone (a concurrent DELETE won) is 412, not 404: its condition is false (RFC 7232 §3.1)."""
+    found = await store.get(conn, tenant_id, user_id, lock=True)
+    if found is None:
+        if if_match:
+            raise PreconditionFailed("the user no longer exists (ETag mismatch)")
+        raise _not_found(user_id)
+    _check_etag(found, if_match)
+    return found
+
+
 async def get_user(ctx: ServiceContext, user_id: str) -> TenantUser:
     async with ctx.db.read() as conn:
         tenant_id = await authz.require(ctx, conn, Resource.USER, Action.VIEW)
@@ -90,32 +104,42 @@ async def create_user(ctx: ServiceContext, draft: UserDraft) -> TenantUser:
     draft = _validate(draft)
     password_hash = await _hash(draft.password)
     try:
-        async with ctx.db.write() as conn:
-            tenant_id = await authz.require(ctx, conn, Resource.USER, Action.CREATE)
-            existing = await store.find_global(conn, draft.user_name, lock=True)
-            now = ctx.now()
-            if existing is None:
-                user_id = ctx.ids()
-                await store.insert_user(conn, user_id, draft.user_name, draft.profile,
-                                        password_hash, now)
-                action = "user.create"
-            else:
-                user_id = existing.id
-                if await store.get(conn, tenant_id, user_id) is not None:
-                    raise Conflict(f"userName {draft.user_name!r} already exists in this tenant")
-                await _link_existing(conn, existing, tenant_id, draft, password_hash, now)
-                action = "user.link"
-            await store.insert_membership(
-                conn, tenant_id, user_id, active=draft.active, external_id=draft.external_id,
-                integration_id=ctx.actor.integration_id, now=now)
-            created = await _load(conn, tenant_id, user_id, lock=False)
-            await audit.record(ctx, conn, action, "user", user_id, {
-                "userName": draft.user_name, "active": draft.active,
-                "externalId": draft.external_id})
-            return created
+        return await _create(ctx, draft, password_hash)
     except IntegrityError:
-        # A concurrent create won the race for this userName (PostgreSQL unique index).
+        # A concurrent create committed this userName first (unique index; PostgreSQL only
+        # fails once it has committed). A second attempt sees that user: a duplicate here
+        # (409), or another tenant's user to link, as if the requests had not overlapped.
+        pass
+    try:
+        return await _create(ctx, draft, password_hash)
+    except IntegrityError:
         raise Conflict(f"userName {draft.user_name!r} already exists in this tenant") from None
+
+
+async def _create(ctx: ServiceContext, draft: UserDraft, password_hash: str | None) -> TenantUser:
+    async with ctx.db.write() as conn:
+        tenant_id = await authz.require(ctx, conn, Resource.USER, Action.CREATE)
+        existing = await store.find_global(conn, draft.user_name, lock=True)
+        now = ctx.now()
+        if existing is None:
+            user_id = ctx.ids()
+            await store.insert_user(conn, user_id, draft.user_name, draft.profile,
+                                    password_hash, now)
+            action = "user.create"
+        else:
+            user_id = existing.id
+            if await store.get(conn, tenant_id, user_id) is not None:
+                raise Conflict(f"userName {draft.user_name!r} already exists in this tenant")
+            await _link_existing(conn, existing, tenant_id, draft, password_hash, now)
+            action = "user.link"
+        await store.insert_membership(
+            conn, tenant_id, user_id, active=draft.active, external_id=draft.external_id,
+            integration_id=ctx.actor.integration_id, now=now)
+        created = await _load(conn, tenant_id, user_id, lock=False)
+        await audit.record(ctx, conn, action, "user", user_id, {
+            "userName": draft.user_name, "active": draft.active,
+            "externalId": draft.external_id})
+        return created
 
 
 async def _link_existing(
@@ -159,8 +183,7 @@ async def _update_user(
     refused: list[str] = []
     async with ctx.db.write() as conn:
         tenant_id = await authz.require(ctx, conn, Resource.USER, Action.UPDATE)
-        current = await _load(conn, tenant_id, user_id, lock=True)
-        _check_etag(current, if_match)
+        current = await _load_for_write(conn, tenant_id, user_id, if_match)
         before = UserDraft(current.user.user_name, current.user.profile, current.external_id,
                            current.active)
         new = _validate(change(before))
@@ -232,8 +255,7 @@ async def remove_from_tenant(
 async def _remove(ctx: ServiceContext, user_id: str, if_match: str | None) -> TenantUser:
     async with ctx.db.write() as conn:
         tenant_id = await authz.require(ctx, conn, Resource.USER, Action.UPDATE)
-        current = await _load(conn, tenant_id, user_id, lock=True)
-        _check_etag(current, if_match)
+        current = await _load_for_write(conn, tenant_id, user_id, if_match)
         await deletion_guard.count_deprovision(ctx, conn, tenant_id, current.created_at)
         removed = await bindings.delete_where(conn, tenant_id, SubjectType.USER, user_id)
         await store.delete_membership(conn, tenant_id, user_id)
