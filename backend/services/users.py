@@ -102,6 +102,8 @@ async def _hash(password: str | None) -> str | None:
 async def create_user(ctx: ServiceContext, draft: UserDraft) -> TenantUser:
     """Create the global user, or link an existing one (same userName) into this tenant."""
     draft = _validate(draft)
+    if draft.password is not None:
+        await _refuse_known_duplicate(ctx, draft.user_name)
     password_hash = await _hash(draft.password)
     try:
         return await _create(ctx, draft, password_hash)
@@ -114,6 +116,16 @@ async def create_user(ctx: ServiceContext, draft: UserDraft) -> TenantUser:
         return await _create(ctx, draft, password_hash)
     except IntegrityError:
         raise Conflict(f"userName {draft.user_name!r} already exists in this tenant") from None
+
+
+async def _refuse_known_duplicate(ctx: ServiceContext, user_name: str) -> None:
+    """Answer a retried create's 409 before paying for the password hash (argon2 is costly on
+    purpose, and IdPs retry creates). Advisory only: ``_create`` re-checks under the lock."""
+    async with ctx.db.read() as conn:
+        tenant_id = await authz.require(ctx, conn, Resource.USER, Action.CREATE)
+        existing = await store.find_global(conn, user_name)
+        if existing is not None and await store.get(conn, tenant_id, existing.id) is not None:
+            raise Conflict(f"userName {user_name!r} already exists in this tenant")
 
 
 async def _create(ctx: ServiceContext, draft: UserDraft, password_hash: str | None) -> TenantUser:

@@ -9,7 +9,7 @@ from backend.domain.errors import Conflict, Forbidden, InvalidValue, NotFound, P
 from backend.domain.queries import ListQuery, UserDraft
 from backend.persistence import tables as t
 from backend.persistence.db import Database
-from backend.services import audit, groups, tenants, users
+from backend.services import audit, groups, passwords, tenants, users
 from tests.factories import draft, make_tenant
 
 
@@ -33,6 +33,24 @@ async def test_unicode_lookalikes_collide(db: Database) -> None:
     await users.create_user(tf.ctx(), draft("\uff53tra\u00dfe@acme.test"))  # fullwidth s, sharp s
     with pytest.raises(Conflict):
         await users.create_user(tf.ctx(), draft("STRASSE@acme.test"))
+
+
+async def test_retried_create_with_password_is_409_before_hashing(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tf = await make_tenant(db)
+    d = draft("okta@acme.test")
+    await users.create_user(tf.ctx(), UserDraft(d.user_name, d.profile, password="s3cret!"))
+    hashed: list[str] = []
+
+    async def counting_hash(password: str) -> str:
+        hashed.append(password)
+        return "never-stored"
+
+    monkeypatch.setattr(passwords, "hash_password", counting_hash)
+    with pytest.raises(Conflict, match="already exists in this tenant"):
+        await users.create_user(tf.ctx(), UserDraft(d.user_name, d.profile, password="s3cret!"))
+    assert hashed == []
 
 
 async def test_existing_global_user_is_linked_into_another_tenant(db: Database) -> None:
