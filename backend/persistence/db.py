@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from backend.config import Settings
 
 _WRITE = "tessera_write"
+# The transaction opened by ``Database.atomic()`` in this task, with the Database that owns it.
+_AMBIENT: ContextVar[tuple[Database, AsyncConnection] | None] = ContextVar(
+    "tessera_ambient_transaction", default=None)
 
 
 def _install_sqlite_hooks(engine: AsyncEngine, busy_timeout_ms: int) -> None:
@@ -71,14 +75,48 @@ class Database:
         settings.ensure_data_dir()
         return cls(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
 
+    def _ambient(self) -> AsyncConnection | None:
+        ambient = _AMBIENT.get()
+        return ambient[1] if ambient is not None and ambient[0] is self else None
+
+    @asynccontextmanager
+    async def atomic(self) -> AsyncIterator[None]:
+        """One write transaction around several service calls (a SCIM Bulk request).
+
+        Inside it, each ``write()`` and ``read()`` block is a savepoint on this transaction: a
+        failing call rolls back only its own changes, later calls see earlier ones, and all of
+        them commit together at the end, or none does if the process dies first.
+        """
+        async with self.write() as conn:
+            token = _AMBIENT.set((self, conn))
+            try:
+                yield
+            finally:
+                _AMBIENT.reset(token)
+
+    @asynccontextmanager
+    async def _savepoint(self, conn: AsyncConnection) -> AsyncIterator[AsyncConnection]:
+        async with conn.begin_nested():
+            yield conn
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
+        ambient = self._ambient()
+        if ambient is not None:
+            async with self._savepoint(ambient) as conn:
+                yield conn
+            return
         async with self.engine.connect() as conn, conn.begin():
             yield conn
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """One write transaction: committed on success, rolled back on any exception."""
+        ambient = self._ambient()
+        if ambient is not None:
+            async with self._savepoint(ambient) as conn:
+                yield conn
+            return
         if self._write_lock is None:
             async with self.engine.connect() as conn, conn.begin():
                 yield conn
