@@ -21,6 +21,7 @@ from fastapi.responses import Response
 from starlette.background import BackgroundTask
 
 from backend.config import Settings
+from backend.domain import limits
 from backend.domain.models import Door
 from backend.services.context import Clock, IdFactory, ServiceContext, new_id, utc_now
 from backend.services.deletion_guard import GuardPolicy
@@ -65,13 +66,50 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # NaN/Infinity: Python accepts them, JSON does not
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("number out of range")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    value = int(text)
+    if abs(value) >= 2**63:  # what a database BIGINT holds
+        raise ValueError("integer out of range")
+    return value
+
+
 def _parse_json(raw: bytes) -> Any:
-    if not raw.strip():
+    """Strict UTF-8 JSON, then the bounds of :mod:`backend.domain.limits`."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScimError(400, "the request body is not valid UTF-8", "invalidSyntax") from None
+    if not text.strip():
         return None
     try:
-        return json.loads(raw)
+        doc = json.loads(text.removeprefix("\ufeff"), parse_constant=_reject_constant,
+                         parse_float=_finite, parse_int=_bounded_int)
     except (ValueError, RecursionError):
         raise ScimError(400, "the request body is not valid JSON", "invalidSyntax") from None
+    try:
+        limits.check_document(doc)
+    except limits.DocumentTooDeep as exc:
+        raise ScimError(400, exc.message, "invalidSyntax") from None
+    return doc
+
+
+def _query(request: Request) -> dict[str, str]:
+    query = dict(request.query_params)
+    for key, value in query.items():
+        limits.check_text(key, "a query parameter name", limit=limits.MAX_KEY_LENGTH)
+        limits.check_text(value, f"query parameter {key[:64]}")
+    return query
 
 
 @dataclass
@@ -171,7 +209,7 @@ def build_router(
         trace.body = _parse_json(raw) if raw else None
         call = Call(ctx=ctx, urls=Urls(base), limits=limits,
                     default_page_size=settings.default_page_size, method=request.method,
-                    path=path, query=dict(request.query_params),
+                    path=path, query=_query(request),
                     body=trace.body,
                     headers={k.lower(): v for k, v in request.headers.items()
                              if k.lower() in ("if-match", "if-none-match")})
