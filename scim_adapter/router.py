@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from starlette.background import BackgroundTask
 
 from backend.config import Settings
@@ -27,6 +27,7 @@ from backend.services.context import Clock, IdFactory, ServiceContext, new_id, u
 from backend.services.deletion_guard import GuardPolicy
 from backend.services.rate_limit import RateLimiter
 from backend.services.request_log import Entry, RequestLog, Retention
+from scim_adapter import openapi
 from scim_adapter.auth import actor_for
 from scim_adapter.bulk import run_bulk
 from scim_adapter.discovery import ServiceLimits
@@ -220,6 +221,21 @@ def build_router(
             return await run_bulk(call)
         return await dispatch(call)
 
+    async def openapi_endpoint(request: Request, tenant: str, integration_id: str) -> Response:
+        """The OpenAPI description of this SCIM base; behind the same bearer token."""
+        try:
+            await actor_for(request.app.state.db, request.headers.get("authorization"), tenant,
+                            integration_id,
+                            getattr(request.app.state, "scim_auth_clock", None) or utc_now)
+        except Exception as exc:
+            return error_response(to_scim(exc))
+        base = str(request.base_url).rstrip("/") + PREFIX.format(
+            tenant=tenant, integration_id=integration_id)
+        return JSONResponse(openapi.document(base))
+
+    # Before the catch-all below, which would answer /openapi.json with a SCIM 404.
+    router.add_api_route(PREFIX + "/openapi.json", openapi_endpoint, methods=["GET"],
+                         include_in_schema=False)
     router.add_api_route(PREFIX, endpoint, methods=METHODS, include_in_schema=False)
     router.add_api_route(PREFIX + "/{rest:path}", endpoint, methods=METHODS,
                          include_in_schema=False)
