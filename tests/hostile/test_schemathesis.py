@@ -64,15 +64,15 @@ async def test_openapi_document_is_served_behind_the_token(scim: Scim) -> None:
     assert_scim_error(anonymous, 401)
 
 
-async def test_schemathesis_finds_no_server_error(scim: Scim) -> None:
+async def test_schemathesis_finds_no_server_error(hostile: Scim) -> None:
     # Some existing resources, so that generated ids sometimes hit and PATCH/PUT run deeper.
-    await scim.post("/Users", user_body("seed@example.com"))
-    doc = (await scim.get("/openapi.json")).json()
+    await hostile.post("/Users", user_body("seed@example.com"))
+    doc = (await hostile.get("/openapi.json")).json()
     cases = _cases(doc)
     assert len(cases) >= EXAMPLES // 2
     statuses: set[int] = set()
     for case in cases:
-        response = await _send(scim, case)
+        response = await _send(hostile, case)
         statuses.add(response.status_code)
         case.validate_response(response, checks=[not_a_server_error])
         assert_no_leak(response)
