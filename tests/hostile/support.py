@@ -18,16 +18,17 @@ def assert_no_leak(response: httpx.Response) -> None:
 
 
 def assert_scim_error(response: httpx.Response, status: int | None = None,
-                      scim_type: str | None = None) -> dict[str, Any]:
+                      scim_type: str | None = None, label: str = "") -> dict[str, Any]:
     """A SCIM Error body (RFC 7644 §3.12); ``status``/``scim_type`` when given must match."""
     assert_no_leak(response)
-    assert 400 <= response.status_code < 500, (response.status_code, response.text[:500])
+    seen = (label, response.request.method, response.status_code, response.text[:300])
+    assert 400 <= response.status_code < 500, seen
     if status is not None:
-        assert response.status_code == status, (response.status_code, response.text[:500])
+        assert response.status_code == status, seen
     body: dict[str, Any] = response.json()
-    assert body["schemas"] == [ERROR], body
-    assert body["status"] == str(response.status_code), body
-    assert response.headers["content-type"].startswith("application/scim+json")
+    assert body["schemas"] == [ERROR], seen
+    assert body["status"] == str(response.status_code), seen
+    assert response.headers["content-type"].startswith("application/scim+json"), seen
     if scim_type is not None:
-        assert body.get("scimType") == scim_type, body
+        assert body.get("scimType") == scim_type, seen
     return body
