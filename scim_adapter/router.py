@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.background import BackgroundTask
 
 from backend.config import Settings
-from backend.domain import limits
+from backend.domain import limits as input_limits
 from backend.domain.models import Door
 from backend.services.context import Clock, IdFactory, ServiceContext, new_id, utc_now
 from backend.services.deletion_guard import GuardPolicy
@@ -99,8 +99,8 @@ def _parse_json(raw: bytes) -> Any:
     except (ValueError, RecursionError):
         raise ScimError(400, "the request body is not valid JSON", "invalidSyntax") from None
     try:
-        limits.check_document(doc)
-    except limits.DocumentTooDeep as exc:
+        input_limits.check_document(doc)
+    except input_limits.DocumentTooDeep as exc:
         raise ScimError(400, exc.message, "invalidSyntax") from None
     return doc
 
@@ -108,8 +108,8 @@ def _parse_json(raw: bytes) -> Any:
 def _query(request: Request) -> dict[str, str]:
     query = dict(request.query_params)
     for key, value in query.items():
-        limits.check_text(key, "a query parameter name", limit=limits.MAX_KEY_LENGTH)
-        limits.check_text(value, f"query parameter {key[:64]}")
+        input_limits.check_text(key, "a query parameter name", limit=input_limits.MAX_KEY_LENGTH)
+        input_limits.check_text(value, f"query parameter {key[:64]}")
     return query
 
 
@@ -198,6 +198,7 @@ def build_router(
         wait = limiter.acquire(integration_id)
         if wait > 0:
             raise _rate_limited(wait)
+        input_limits.check_text(path, "the request path")  # ids with NUL reach no database
         is_bulk = path.rstrip("/").lower() == "/bulk"
         limit = settings.bulk_max_payload_bytes if is_bulk else settings.max_body_bytes
         raw = await _read_body(request, limit)

@@ -223,3 +223,23 @@ async def test_printable_unicode_is_still_accepted(hostile: Scim) -> None:
     assert r.status_code == 201, r.text
     r = await hostile.get("/Users", params={"filter": 'userName sw "\u00c9LO"'})
     assert r.json()["totalResults"] == 1
+
+
+URL_CASES = ["/Users/%00", "/Groups/%00", "/Users/a%00b", "/Schemas/%00", "/ResourceTypes/%00",
+             "/Users?sortBy=%00", "/Users?attributes=%00", "/Users?cursor=%00",
+             "/Groups?excludedAttributes=a%00", "/Users?%00=1"]
+
+
+async def test_nul_in_urls_is_400_on_every_method(hostile: Scim) -> None:
+    """Resource ids and query parameters with NUL never reach a database (PostgreSQL would
+    raise on them); odd but storable ones get ordinary answers."""
+    for path in URL_CASES:
+        for method in ("GET", "PUT", "PATCH", "DELETE"):
+            answer = await _send(hostile, method, path, b"{}")
+            assert_scim_error(answer, 400, "invalidValue", f"{method} {path}")
+    for path in ("/Users/%ff%fe", "/Users/" + "a" * 5000, "/Users?count=" + "9" * 30,
+                 "/Users?startIndex=-" + "9" * 30, "/Users?cursor=abc"):
+        answer = await hostile.client.get(hostile.url(path))
+        assert answer.status_code < 500, (path, answer.text[:300])
+        if answer.status_code >= 400:
+            assert_scim_error(answer, label=path)
