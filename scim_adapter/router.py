@@ -19,6 +19,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.background import BackgroundTask
+from starlette.convertors import Convertor, register_url_convertor
 
 from backend.config import Settings
 from backend.domain import limits as input_limits
@@ -37,6 +38,22 @@ from scim_adapter.mapping import Urls
 from scim_adapter.request_summary import summarize
 
 log = logging.getLogger(__name__)
+
+
+class _AnyPath(Convertor[str]):
+    """Starlette's ``path`` is ``.*``, which stops at a newline: an id holding an encoded LF
+    (``/Users/a%0Ab``) then fell through to the console's plain 404 instead of a SCIM one."""
+
+    regex = r"[\s\S]*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("scim_rest", _AnyPath())
 
 PREFIX = "/api/v1/{tenant}/integrations/{integration_id}/scim/v2"
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
@@ -238,6 +255,6 @@ def build_router(
     router.add_api_route(PREFIX + "/openapi.json", openapi_endpoint, methods=["GET"],
                          include_in_schema=False)
     router.add_api_route(PREFIX, endpoint, methods=METHODS, include_in_schema=False)
-    router.add_api_route(PREFIX + "/{rest:path}", endpoint, methods=METHODS,
+    router.add_api_route(PREFIX + "/{rest:scim_rest}", endpoint, methods=METHODS,
                          include_in_schema=False)
     return router

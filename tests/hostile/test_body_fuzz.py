@@ -16,7 +16,7 @@ from tests.scim.conftest import Scim, user_body
 SCIM_TYPES = {None, "invalidValue", "invalidSyntax", "invalidPath", "invalidFilter",
               "noTarget", "mutability", "uniqueness", "tooMany", "tooLarge", "invalidVers",
               "sensitive"}
-FUZZ = settings(max_examples=40, deadline=None, derandomize=True, database=None,
+FUZZ = settings(max_examples=30, deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck))
 GROUP_KEYS = st.sampled_from(["displayName", "members", "externalId", "schemas", "id"])
 

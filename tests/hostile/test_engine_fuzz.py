@@ -16,7 +16,7 @@ from scim_adapter.errors import ScimError
 from scim_adapter.patch import apply_user_patch, group_change, matches, parse_ops
 from tests.hostile.strategies import FILTERS, JSON, patch_ops
 
-FUZZ = settings(max_examples=300, deadline=None, derandomize=True, database=None,
+FUZZ = settings(max_examples=200, deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck))
 DRAFT = UserDraft("ada@example.com", {
     "emails": [{"value": "a@x", "type": "work", "primary": True}],

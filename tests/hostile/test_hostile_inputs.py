@@ -243,3 +243,6 @@ async def test_nul_in_urls_is_400_on_every_method(hostile: Scim) -> None:
         assert answer.status_code < 500, (path, answer.text[:300])
         if answer.status_code >= 400:
             assert_scim_error(answer, label=path)
+    # Ids holding an encoded line feed are still SCIM routes (a SCIM 404, not the console's).
+    for path in ("/Users/a%0Ab", "/Groups/%0A", "/Users/%0D%0A"):
+        assert_scim_error(await hostile.client.get(hostile.url(path)), 404, None, path)
