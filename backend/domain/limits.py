@@ -20,7 +20,9 @@ MAX_JSON_DEPTH: Final = 32
 # legitimate values, a few KiB each.
 MAX_STRING_LENGTH: Final = 16_384
 MAX_KEY_LENGTH: Final = 512
-# userName, displayName and externalId are identifiers: shown in consoles and compared.
+# userName and externalId are identifiers: compared, indexed, shown in consoles. displayName
+# is not bounded here (Entra allows 256 characters for a user's); Groups cap theirs at 255 in
+# the service, where their uniqueness is checked.
 MAX_IDENTIFIER_LENGTH: Final = 255
 
 # Categories no string may hold anywhere: NUL (PostgreSQL text cannot store it) and lone
@@ -58,7 +60,8 @@ def check_text(value: str, where: str, *, limit: int = MAX_STRING_LENGTH) -> Non
 def check_identifier(value: str, name: str, where: str | None = None) -> None:
     """userName / displayName / externalId: short, printable, no invisible look-alikes."""
     where = where or name
-    check_text(value, where, limit=MAX_IDENTIFIER_LENGTH)
+    long_ok = name.lower() == "displayname"
+    check_text(value, where, limit=MAX_STRING_LENGTH if long_ok else MAX_IDENTIFIER_LENGTH)
     categories = _NOT_IN_USER_NAME if name.lower() == "username" else _NOT_IN_IDENTIFIERS
     bad = _bad_char(value, categories)
     if bad:

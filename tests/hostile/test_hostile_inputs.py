@@ -223,6 +223,8 @@ async def test_printable_unicode_is_still_accepted(hostile: Scim) -> None:
     assert r.status_code == 201, r.text
     r = await hostile.get("/Users", params={"filter": 'userName sw "\u00c9LO"'})
     assert r.json()["totalResults"] == 1
+    r = await hostile.post("/Users", user_body("long@example.com", displayName="\u00e9" * 256))
+    assert r.status_code == 201, r.text  # Entra allows 256 characters in a user displayName
 
 
 URL_CASES = ["/Users/%00", "/Groups/%00", "/Users/a%00b", "/Schemas/%00", "/ResourceTypes/%00",

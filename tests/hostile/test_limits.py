@@ -38,12 +38,17 @@ def test_string_and_key_lengths_are_exact() -> None:
         limits.check_document({"k" * (limits.MAX_KEY_LENGTH + 1): 1})
 
 
-@pytest.mark.parametrize("key", ["userName", "USERNAME", "displayName", "externalId",
+@pytest.mark.parametrize("key", ["userName", "USERNAME", "externalId",
                                  "urn:ietf:params:scim:schemas:core:2.0:User:userName"])
 def test_identifier_length_applies_by_key(key: str) -> None:
     limits.check_document({key: "x" * limits.MAX_IDENTIFIER_LENGTH})
     with pytest.raises(InvalidValue):
         limits.check_document({key: "x" * (limits.MAX_IDENTIFIER_LENGTH + 1)})
+
+
+def test_a_256_character_user_display_name_passes() -> None:
+    """Entra allows 256 characters in a user's displayName."""
+    limits.check_document({"displayName": "d" * 256})
 
 
 @pytest.mark.parametrize("bad", ["\x00", "\ud800", "\udfff"])
