@@ -43,6 +43,13 @@ def parse_filter(text: Any) -> f.Filter | None:
         raise InvalidFilter(f"invalid filter: {exc}") from None
 
 
+def _names(raw: Any, name: str) -> list[str]:
+    """``attributes`` / ``excludedAttributes``: a comma list or, in a .search body, an array."""
+    if raw is not None and not isinstance(raw, str | list):
+        raise invalid_value(f"{name} must be a string or a list of strings")
+    return parse_list(raw)
+
+
 def parse_params(params: dict[str, Any], max_page_size: int) -> ListParams:
     """Query-string or ``.search`` body parameters (keys compared case-insensitively)."""
     low = {str(k).lower(): v for k, v in params.items()}
@@ -63,8 +70,8 @@ def parse_params(params: dict[str, Any], max_page_size: int) -> ListParams:
     query = ListQuery(filter=parse_filter(low.get("filter")), sort_by=sort_by or None,
                       descending=isinstance(order, str) and order.lower() == "descending",
                       start_index=max(1, start or 1), count=count, cursor=cursor)
-    return ListParams(query, parse_list(low.get("attributes")),
-                      parse_list(low.get("excludedattributes")))
+    return ListParams(query, _names(low.get("attributes"), "attributes"),
+                      _names(low.get("excludedattributes"), "excludedAttributes"))
 
 
 def list_body(

@@ -17,15 +17,18 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from starlette.background import BackgroundTask
+from starlette.convertors import Convertor, register_url_convertor
 
 from backend.config import Settings
+from backend.domain import limits as input_limits
 from backend.domain.models import Door
 from backend.services.context import Clock, IdFactory, ServiceContext, new_id, utc_now
 from backend.services.deletion_guard import GuardPolicy
 from backend.services.rate_limit import RateLimiter
 from backend.services.request_log import Entry, RequestLog, Retention
+from scim_adapter import openapi
 from scim_adapter.auth import actor_for
 from scim_adapter.bulk import run_bulk
 from scim_adapter.discovery import ServiceLimits
@@ -35,6 +38,22 @@ from scim_adapter.mapping import Urls
 from scim_adapter.request_summary import summarize
 
 log = logging.getLogger(__name__)
+
+
+class _AnyPath(Convertor[str]):
+    """Starlette's ``path`` is ``.*``, which stops at a newline: an id holding an encoded LF
+    (``/Users/a%0Ab``) then fell through to the console's plain 404 instead of a SCIM one."""
+
+    regex = r"[\s\S]*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("scim_rest", _AnyPath())
 
 PREFIX = "/api/v1/{tenant}/integrations/{integration_id}/scim/v2"
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
@@ -65,13 +84,50 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # NaN/Infinity: Python accepts them, JSON does not
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("number out of range")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    value = int(text)
+    if abs(value) >= 2**63:  # what a database BIGINT holds
+        raise ValueError("integer out of range")
+    return value
+
+
 def _parse_json(raw: bytes) -> Any:
-    if not raw.strip():
+    """Strict UTF-8 JSON, then the bounds of :mod:`backend.domain.limits`."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScimError(400, "the request body is not valid UTF-8", "invalidSyntax") from None
+    if not text.strip():
         return None
     try:
-        return json.loads(raw)
+        doc = json.loads(text.removeprefix("\ufeff"), parse_constant=_reject_constant,
+                         parse_float=_finite, parse_int=_bounded_int)
     except (ValueError, RecursionError):
         raise ScimError(400, "the request body is not valid JSON", "invalidSyntax") from None
+    try:
+        input_limits.check_document(doc)
+    except input_limits.DocumentTooDeep as exc:
+        raise ScimError(400, exc.message, "invalidSyntax") from None
+    return doc
+
+
+def _query(request: Request) -> dict[str, str]:
+    query = dict(request.query_params)
+    for key, value in query.items():
+        input_limits.check_text(key, "a query parameter name", limit=input_limits.MAX_KEY_LENGTH)
+        input_limits.check_text(value, f"query parameter {key[:64]}")
+    return query
 
 
 @dataclass
@@ -159,6 +215,7 @@ def build_router(
         wait = limiter.acquire(integration_id)
         if wait > 0:
             raise _rate_limited(wait)
+        input_limits.check_text(path, "the request path")  # ids with NUL reach no database
         is_bulk = path.rstrip("/").lower() == "/bulk"
         limit = settings.bulk_max_payload_bytes if is_bulk else settings.max_body_bytes
         raw = await _read_body(request, limit)
@@ -171,7 +228,7 @@ def build_router(
         trace.body = _parse_json(raw) if raw else None
         call = Call(ctx=ctx, urls=Urls(base), limits=limits,
                     default_page_size=settings.default_page_size, method=request.method,
-                    path=path, query=dict(request.query_params),
+                    path=path, query=_query(request),
                     body=trace.body,
                     headers={k.lower(): v for k, v in request.headers.items()
                              if k.lower() in ("if-match", "if-none-match")})
@@ -182,7 +239,22 @@ def build_router(
             return await run_bulk(call)
         return await dispatch(call)
 
+    async def openapi_endpoint(request: Request, tenant: str, integration_id: str) -> Response:
+        """The OpenAPI description of this SCIM base; behind the same bearer token."""
+        try:
+            await actor_for(request.app.state.db, request.headers.get("authorization"), tenant,
+                            integration_id,
+                            getattr(request.app.state, "scim_auth_clock", None) or utc_now)
+        except Exception as exc:
+            return error_response(to_scim(exc))
+        base = str(request.base_url).rstrip("/") + PREFIX.format(
+            tenant=tenant, integration_id=integration_id)
+        return JSONResponse(openapi.document(base))
+
+    # Before the catch-all below, which would answer /openapi.json with a SCIM 404.
+    router.add_api_route(PREFIX + "/openapi.json", openapi_endpoint, methods=["GET"],
+                         include_in_schema=False)
     router.add_api_route(PREFIX, endpoint, methods=METHODS, include_in_schema=False)
-    router.add_api_route(PREFIX + "/{rest:path}", endpoint, methods=METHODS,
+    router.add_api_route(PREFIX + "/{rest:scim_rest}", endpoint, methods=METHODS,
                          include_in_schema=False)
     return router

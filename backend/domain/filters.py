@@ -102,6 +102,7 @@ __all__ = [
 MAX_FILTER_LENGTH: Final = 4096
 MAX_DEPTH: Final = 32
 MAX_LOGICAL_OPERATORS: Final = 200
+_UNSTORABLE: Final = re.compile("[\x00\ud800-\udfff]")
 
 COMPARE_OPERATORS: Final = frozenset({"eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"})
 _OPERATORS: Final = COMPARE_OPERATORS | {"pr"}
@@ -293,6 +294,12 @@ class _Parser:
                 f"at most {MAX_FILTER_LENGTH} characters",
                 at=MAX_FILTER_LENGTH,
             )
+        # NUL and lone surrogates cannot be stored or compared by PostgreSQL text: refuse them
+        # here so that no filter reaches SQL with one.
+        bad = _UNSTORABLE.search(self._text)
+        if bad:
+            self.fail(f"{what} contains a forbidden character U+{ord(bad.group()):04X}",
+                      at=bad.start())
 
     def expect_end(self, expected: str) -> None:
         self.skip_ws()

@@ -1,0 +1,85 @@
+"""backend.domain.limits as pure functions: each bound holds exactly at its edge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from backend.domain import limits
+from backend.domain.errors import InvalidValue
+
+
+def _nested(levels: int) -> Any:
+    doc: Any = "leaf"
+    for _ in range(levels - 1):
+        doc = [doc]
+    return doc
+
+
+def test_depth_limit_is_exact() -> None:
+    limits.check_document(_nested(limits.MAX_JSON_DEPTH))
+    with pytest.raises(limits.DocumentTooDeep):
+        limits.check_document(_nested(limits.MAX_JSON_DEPTH + 1))
+
+
+def test_depth_walk_is_iterative() -> None:
+    """A document far deeper than Python's recursion limit is refused, not a RecursionError."""
+    with pytest.raises(limits.DocumentTooDeep):
+        limits.check_document(_nested(50_000))
+
+
+def test_string_and_key_lengths_are_exact() -> None:
+    limits.check_document({"title": "t" * limits.MAX_STRING_LENGTH})
+    with pytest.raises(InvalidValue, match="longer than"):
+        limits.check_document({"title": "t" * (limits.MAX_STRING_LENGTH + 1)})
+    limits.check_document({"k" * limits.MAX_KEY_LENGTH: 1})
+    with pytest.raises(InvalidValue):
+        limits.check_document({"k" * (limits.MAX_KEY_LENGTH + 1): 1})
+
+
+@pytest.mark.parametrize("key", ["userName", "USERNAME", "externalId",
+                                 "urn:ietf:params:scim:schemas:core:2.0:User:userName"])
+def test_identifier_length_applies_by_key(key: str) -> None:
+    limits.check_document({key: "x" * limits.MAX_IDENTIFIER_LENGTH})
+    with pytest.raises(InvalidValue):
+        limits.check_document({key: "x" * (limits.MAX_IDENTIFIER_LENGTH + 1)})
+
+
+def test_a_256_character_user_display_name_passes() -> None:
+    """Entra allows 256 characters in a user's displayName."""
+    limits.check_document({"displayName": "d" * 256})
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\ud800", "\udfff"])
+def test_nul_and_surrogates_are_refused_anywhere(bad: str) -> None:
+    for doc in ({"title": f"a{bad}"}, {f"k{bad}": 1}, [[{"x": [f"{bad}"]}]]):
+        with pytest.raises(InvalidValue, match="forbidden character"):
+            limits.check_document(doc)
+
+
+@pytest.mark.parametrize("bad", ["\t", "\n", "\x1b", "\x7f", "\x85", "\u2028", "\u2029"])
+def test_control_characters_are_refused_in_identifiers_only(bad: str) -> None:
+    for key in ("userName", "displayName", "externalId"):
+        with pytest.raises(InvalidValue, match="control or invisible"):
+            limits.check_document({key: f"a{bad}b"})
+    limits.check_document({"addresses": [{"formatted": f"a{bad}b"}]})
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u200d", "\u202e", "\u2066", "\ufeff",
+                                       "\u00ad"])
+def test_invisible_format_characters_are_refused_in_usernames(invisible: str) -> None:
+    with pytest.raises(InvalidValue):
+        limits.check_document({"userName": f"al{invisible}ice"})
+    # Group names may hold emoji sequences, which need the zero-width joiner.
+    limits.check_document({"displayName": "\U0001f469\u200d\U0001f4bb"})
+
+
+@pytest.mark.parametrize(("path", "value"), [
+    ("userName", "a\tb"), ("urn:ietf:params:scim:schemas:core:2.0:User:userName", "a\u200bb"),
+    ("displayName", "a\nb"), ("externalId", "\x01"),
+])
+def test_patch_operations_are_checked_by_path(path: str, value: str) -> None:
+    with pytest.raises(InvalidValue):
+        limits.check_document({"Operations": [{"op": "replace", "path": path, "value": value}]})
+    limits.check_document({"Operations": [{"op": "replace", "path": "title", "value": value}]})
