@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from backend.domain import limits
 from backend.domain.errors import Conflict, Forbidden, InvalidValue, NotFound, PreconditionFailed
 from backend.domain.models import Group, GroupMember, Page, SubjectType
 from backend.domain.permissions import Action, Resource
@@ -26,9 +27,10 @@ def _check_name(name: str | None) -> str:
     name = (name or "").strip()
     if not name:
         raise InvalidValue("displayName is required", field="displayName")
-    if len(name) > MAX_NAME or "\x00" in name:
+    if len(name) > MAX_NAME:
         raise InvalidValue(f"displayName must be at most {MAX_NAME} characters",
                            field="displayName")
+    limits.check_identifier(name, "displayName")  # the SCIM door's character rules
     return name
 
 

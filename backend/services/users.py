@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from backend.domain import limits
 from backend.domain.errors import Conflict, Forbidden, InvalidValue, NotFound, PreconditionFailed
 from backend.domain.models import Page, SubjectType, TenantUser
 from backend.domain.permissions import Action, Resource
@@ -22,7 +23,6 @@ from backend.persistence import user_store as store
 from backend.services import audit, authz, bindings, deletion_guard, passwords
 from backend.services.context import ServiceContext
 
-MAX_USER_NAME = 255
 UserChange = Callable[[UserDraft], UserDraft]
 
 
@@ -30,13 +30,14 @@ def _validate(draft: UserDraft) -> UserDraft:
     user_name = draft.user_name.strip() if isinstance(draft.user_name, str) else ""
     if not user_name:
         raise InvalidValue("userName is required", field="userName")
-    if len(user_name) > MAX_USER_NAME or "\x00" in user_name:
-        raise InvalidValue(f"userName must be at most {MAX_USER_NAME} characters",
-                           field="userName")
+    # The same character and length rules as the SCIM door's (backend.domain.limits), so
+    # GraphQL and the CLI cannot store what SCIM would refuse.
+    limits.check_identifier(user_name, "userName")
     if draft.password is not None and len(draft.password) > passwords.MAX_PASSWORD_LENGTH:
         raise InvalidValue("password is too long", field="password")
-    if draft.external_id is not None and len(draft.external_id) > 255:
-        raise InvalidValue("externalId must be at most 255 characters", field="externalId")
+    if draft.external_id is not None:
+        limits.check_identifier(draft.external_id, "externalId")
+    limits.check_document(draft.profile, "profile")
     return UserDraft(user_name, draft.profile, draft.external_id, draft.active, draft.password)
 
 

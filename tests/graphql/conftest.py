@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
@@ -32,9 +33,10 @@ class Client:
         self, query: str, token: str | None = None, **variables: Any
     ) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = await self.http.post("/graphql", json={"query": query,
-                                                          "variables": variables},
-                                        headers=headers)
+        headers["Content-Type"] = "application/json"
+        # json.dumps escapes to ASCII, so hostile strings (lone surrogates) travel as JSON does.
+        body_text = json.dumps({"query": query, "variables": variables})
+        response = await self.http.post("/graphql", content=body_text, headers=headers)
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body

@@ -102,3 +102,31 @@ async def test_unexpected_errors_are_masked(
     body = await gql('{ tenant(id: "acme") { groups { totalCount } } }', tf.admin_token)
     assert errors_of(body) == [("INTERNAL", "internal error")]
     assert "hunter2" not in str(body)
+
+
+GRANT = """mutation($t: ID!, $u: String!, $d: String) {
+  grantTenantAccess(tenant: $t, userName: $u, displayName: $d) { user { id } } }"""
+
+
+@pytest.mark.parametrize(("user_name", "display_name"), [
+    ("a\tb@acme.test", None),            # control character in userName
+    ("a\u200bb@acme.test", None),        # zero-width space: an invisible look-alike
+    ("a\ud800b@acme.test", None),        # lone surrogate
+    ("x" * 256, None),                   # over the identifier length
+    ("ok@acme.test", "Ada\x00Lovelace"),  # NUL in a profile string
+])
+async def test_graphql_refuses_what_the_scim_door_refuses(
+    gql: Client, tf: TenantFixture, user_name: str, display_name: str | None
+) -> None:
+    body = await gql(GRANT, tf.admin_token, t=tf.tenant, u=user_name, d=display_name)
+    assert errors_of(body)[0][0] == "INVALID", body
+    listed = await gql("""query($t: ID!) { tenant(id: $t) { users(first: 100) {
+        edges { node { userName } } } } }""", tf.admin_token, t=tf.tenant)
+    assert "ok@acme.test" not in str(listed)
+
+
+async def test_graphql_group_names_follow_the_scim_rules(gql: Client, tf: TenantFixture) -> None:
+    for name in ("ops\x00", "ops\nteam", "ops\ud800"):
+        body = await gql("""mutation($t: ID!, $n: String!) { createGroup(tenant: $t,
+            input: {displayName: $n}) { group { id } } }""", tf.admin_token, t=tf.tenant, n=name)
+        assert errors_of(body)[0][0] == "INVALID", (name, body)
