@@ -42,6 +42,18 @@ class DocumentTooDeep(InvalidValue):
 
 
 def _bad_char(value: str, categories: frozenset[str]) -> str | None:
+    # Fast paths in C for the common case (every string of every body passes through here).
+    if value.isascii():
+        if categories is _NEVER:
+            return "U+0000" if "\x00" in value else None
+        if value.isprintable():  # printable ASCII holds no Cc, Cf, Zl or Zp character
+            return None
+    elif categories is _NEVER and "\x00" not in value:
+        try:
+            value.encode("utf-8")  # fails exactly on lone surrogates
+            return None
+        except UnicodeEncodeError:
+            pass
     for ch in value:
         if ch == "\x00" or unicodedata.category(ch) in categories:
             return f"U+{ord(ch):04X}"

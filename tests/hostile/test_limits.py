@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backend.domain import limits
 from backend.domain.errors import InvalidValue
@@ -83,3 +86,13 @@ def test_patch_operations_are_checked_by_path(path: str, value: str) -> None:
     with pytest.raises(InvalidValue):
         limits.check_document({"Operations": [{"op": "replace", "path": path, "value": value}]})
     limits.check_document({"Operations": [{"op": "replace", "path": "title", "value": value}]})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.one_of(
+    st.characters(exclude_categories=()),  # any category, lone surrogates included
+    st.sampled_from("\x00\x07\t\n\x7f\u200b\u2028\ud800 aZ~é"))))
+def test_fast_paths_agree_with_the_character_walk(value: str) -> None:
+    for categories in (limits._NEVER, limits._NOT_IN_IDENTIFIERS, limits._NOT_IN_USER_NAME):
+        walked = any(ch == "\x00" or unicodedata.category(ch) in categories for ch in value)
+        assert (limits._bad_char(value, categories) is not None) == walked, (value, categories)
