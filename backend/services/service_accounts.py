@@ -11,7 +11,7 @@ from backend.domain.permissions import Action, Resource
 from backend.domain.text import is_dns_label
 from backend.persistence import rows
 from backend.persistence import tables as t
-from backend.services import audit, authz
+from backend.services import audit, authz, bindings
 from backend.services.context import ServiceContext
 
 
@@ -80,12 +80,10 @@ async def delete_service_account(ctx: ServiceContext, sa_id: str) -> ServiceAcco
 
 
 async def remove(conn: AsyncConnection, tenant_id: str, sa_id: str) -> None:
-    """Delete a service account with its tokens and bindings (caller checks rights)."""
+    """Delete a service account with its tokens and bindings (caller checks rights); refused
+    if that would remove the tenant's last Admin binding."""
     await conn.execute(t.api_tokens.delete().where(
         t.api_tokens.c.owner_type == ActorType.SERVICE_ACCOUNT.value,
         t.api_tokens.c.owner_id == sa_id))
-    await conn.execute(t.bindings.delete().where(
-        t.bindings.c.tenant_id == tenant_id,
-        t.bindings.c.subject_type == SubjectType.SERVICE_ACCOUNT.value,
-        t.bindings.c.subject_id == sa_id))
+    await bindings.delete_where(conn, tenant_id, SubjectType.SERVICE_ACCOUNT, sa_id)
     await conn.execute(t.service_accounts.delete().where(t.service_accounts.c.id == sa_id))

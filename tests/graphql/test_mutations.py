@@ -282,3 +282,30 @@ async def test_an_integrations_service_account_cannot_be_deleted_alone(
     body = await gql("""mutation($t: ID!, $id: ID!) { deleteServiceAccount(tenant: $t,
         id: $id) { id } }""", tf.admin_token, t=tf.tenant, id=accounts[0]["id"])
     assert errors_of(body)[0][0] == "FORBIDDEN"
+
+
+async def test_deleting_the_service_account_holding_the_last_admin_binding_is_refused(
+    gql: Client, tf: TenantFixture
+) -> None:
+    account = data(await gql("""mutation($t: ID!) { createServiceAccount(tenant: $t,
+        input: {name: "root-bot"}) { serviceAccount { id } } }""", tf.admin_token,
+                             t=tf.tenant))["createServiceAccount"]["serviceAccount"]
+    listed = data(await gql("""query($t: ID!) { tenant(id: $t) { roles { id name }
+        bindings { id subjectType role { name } } } }""", tf.admin_token, t=tf.tenant))["tenant"]
+    admin_role = next(r["id"] for r in listed["roles"] if r["name"] == "Admin")
+    data(await gql("""mutation($t: ID!, $r: ID!, $s: ID!) { createBinding(tenant: $t,
+        input: {roleId: $r, subjectType: SERVICE_ACCOUNT, subjectId: $s}) { binding { id } } }""",
+                   tf.admin_token, t=tf.tenant, r=admin_role, s=account["id"]))
+    sa_token = data(await gql("""mutation($t: ID!, $sa: ID!) { createApiToken(tenant: $t,
+        input: {serviceAccountId: $sa, name: "t"}) { secret } }""", tf.admin_token,
+                              t=tf.tenant, sa=account["id"]))["createApiToken"]["secret"]
+    for binding in listed["bindings"]:
+        if binding["subjectType"] == "USER" and binding["role"]["name"] == "Admin":
+            data(await gql("""mutation($t: ID!, $id: ID!) { deleteBinding(tenant: $t, id: $id)
+                { id } }""", tf.admin_token, t=tf.tenant, id=binding["id"]))
+    body = await gql("""mutation($t: ID!, $id: ID!) { deleteServiceAccount(tenant: $t,
+        id: $id) { id } }""", sa_token, t=tf.tenant, id=account["id"])
+    assert errors_of(body) == [("CONFLICT", "this would remove the tenant's last Admin binding")]
+    still = data(await gql("""query($t: ID!) { tenant(id: $t) { serviceAccounts { id } } }""",
+                           sa_token, t=tf.tenant))["tenant"]["serviceAccounts"]
+    assert [a["id"] for a in still] == [account["id"]]
