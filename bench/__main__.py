@@ -34,7 +34,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--pg", action="store_true", help="Tessera on PostgreSQL, not SQLite")
     ap.add_argument("--processes", type=int, default=1, help="Tessera server processes (PG)")
     ap.add_argument("--tessera-only", action="store_true", help="skip the peer")
-    ap.add_argument("--out", default="bench-results/latest.json", help="JSON report path")
+    ap.add_argument("--out", default="bench/results/latest.json", help="JSON report path")
     ap.add_argument("--plot", default="", help="also write a PNG plot of this run here")
     return ap.parse_args(argv)
 

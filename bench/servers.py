@@ -8,7 +8,6 @@ driver's, so per-request server cost is measurable.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import secrets
 import socket
@@ -117,11 +116,33 @@ def _tessera_env(database_url: str, port: int) -> dict[str, str]:
     return env
 
 
-def _cli_json(env: dict[str, str], *args: str) -> dict[str, str]:
-    out = subprocess.run([*TESSERA, *args, "--json"], env=env, check=True,
-                         capture_output=True, text=True, timeout=120).stdout
-    doc: dict[str, str] = json.loads(out.strip().splitlines()[-1])
-    return doc
+def _provision(url: str) -> tuple[str, str]:
+    """Migrate, bootstrap tenant ``bench`` and create its SCIM integration, as the CLI does.
+
+    In-process rather than through two ``tessera`` commands: it saves seconds per fresh server.
+    """
+    import asyncio
+
+    from backend.domain.models import Actor, Door
+    from backend.persistence.db import Database
+    from backend.persistence.migrate import upgrade
+    from backend.services import integrations
+    from backend.services.bootstrap import bootstrap
+    from backend.services.context import ServiceContext
+
+    async def work() -> tuple[str, str]:
+        db = Database(url)
+        try:
+            await upgrade(db)
+            await bootstrap(db, "bench", "admin@bench.test")
+            ctx = ServiceContext(db=db, actor=Actor.system("bench"), tenant_id="bench",
+                                 via=Door.CLI)
+            made, secret = await integrations.create_integration(ctx, "bench")
+            return made.id, secret
+        finally:
+            await db.dispose()
+
+    return asyncio.run(work())
 
 
 @contextlib.contextmanager
@@ -158,9 +179,7 @@ def tessera(pg: bool = False, processes: int = 1) -> Iterator[Target]:
             tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="tessera-bench-"))
             url = f"sqlite+aiosqlite:///{tmp}/bench.db"
         ports = [free_port() for _ in range(processes)]
-        env = _tessera_env(url, ports[0])
-        _cli_json(env, "bootstrap", "--tenant", "bench", "--admin-email", "admin@bench.test")
-        made = _cli_json(env, "integrations", "create", "--tenant", "bench", "--name", "bench")
+        integration_id, secret = _provision(url)
         procs: list[subprocess.Popen[bytes]] = []
         stack.callback(_stop, procs)
         for port in ports:
@@ -168,9 +187,9 @@ def tessera(pg: bool = False, processes: int = 1) -> Iterator[Target]:
                                     stdout=subprocess.DEVNULL)
             procs.append(proc)
             _wait_http(f"http://127.0.0.1:{port}/healthz", proc)
-        path = f"/api/v1/bench/integrations/{made['id']}/scim/v2"
-        yield Target("tessera", [f"http://127.0.0.1:{p}{path}" for p in ports],
-                     made["secret_token"], [p.pid for p in procs], supports_cursor=True,
+        path = f"/api/v1/bench/integrations/{integration_id}/scim/v2"
+        yield Target("tessera", [f"http://127.0.0.1:{p}{path}" for p in ports], secret,
+                     [p.pid for p in procs], supports_cursor=True,
                      extra={"database": "postgresql" if pg else "sqlite"})
 
 
