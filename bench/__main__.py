@@ -8,6 +8,7 @@ import contextlib
 import dataclasses
 import json
 import secrets
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -82,6 +83,8 @@ def rounds(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    # SIGTERM unwinds like Ctrl-C, so the servers this run started are stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     runs = list(rounds(args))
     config = {**dataclasses.asdict(config_of(args)), "rounds": args.rounds, "pg": args.pg,
               "processes": args.processes, "tessera_only": args.tessera_only}
