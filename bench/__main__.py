@@ -29,6 +29,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--lookups", type=int, default=200, help="lookups per kind")
     ap.add_argument("--incremental", type=int, default=100, help="one-member/user ops")
     ap.add_argument("--big-ops", type=int, default=50, help="remove+re-add on the big group")
+    ap.add_argument("--graphql", type=int, default=20, help="GraphQL probe requests (0: skip)")
     ap.add_argument("-c", "--concurrency", type=int, default=1)
     ap.add_argument("-r", "--rounds", type=int, default=3)
     ap.add_argument("--seed", type=int, default=7)
@@ -44,7 +45,7 @@ def config_of(args: argparse.Namespace) -> Config:
     return Config(users=args.users, groups=args.groups, members=args.members,
                   big_group=args.big_group, lookups=args.lookups,
                   incremental=args.incremental, big_ops=args.big_ops,
-                  concurrency=args.concurrency, seed=args.seed)
+                  concurrency=args.concurrency, graphql=args.graphql, seed=args.seed)
 
 
 def run_once(target: Target, config: Config, round_no: int) -> dict[str, Any]:

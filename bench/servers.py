@@ -116,7 +116,7 @@ def _tessera_env(database_url: str, port: int) -> dict[str, str]:
     return env
 
 
-def _provision(url: str) -> tuple[str, str]:
+def _provision(url: str) -> tuple[str, str, str]:
     """Migrate, bootstrap tenant ``bench`` and create its SCIM integration, as the CLI does.
 
     In-process rather than through two ``tessera`` commands: it saves seconds per fresh server.
@@ -130,15 +130,15 @@ def _provision(url: str) -> tuple[str, str]:
     from backend.services.bootstrap import bootstrap
     from backend.services.context import ServiceContext
 
-    async def work() -> tuple[str, str]:
+    async def work() -> tuple[str, str, str]:
         db = Database(url)
         try:
             await upgrade(db)
-            await bootstrap(db, "bench", "admin@bench.test")
+            admin = await bootstrap(db, "bench", "admin@bench.test")
             ctx = ServiceContext(db=db, actor=Actor.system("bench"), tenant_id="bench",
                                  via=Door.CLI)
             made, secret = await integrations.create_integration(ctx, "bench")
-            return made.id, secret
+            return made.id, secret, admin.token
         finally:
             await db.dispose()
 
@@ -179,7 +179,7 @@ def tessera(pg: bool = False, processes: int = 1) -> Iterator[Target]:
             tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="tessera-bench-"))
             url = f"sqlite+aiosqlite:///{tmp}/bench.db"
         ports = [free_port() for _ in range(processes)]
-        integration_id, secret = _provision(url)
+        integration_id, secret, admin_token = _provision(url)
         procs: list[subprocess.Popen[bytes]] = []
         stack.callback(_stop, procs)
         for port in ports:
@@ -190,7 +190,8 @@ def tessera(pg: bool = False, processes: int = 1) -> Iterator[Target]:
         path = f"/api/v1/bench/integrations/{integration_id}/scim/v2"
         yield Target("tessera", [f"http://127.0.0.1:{p}{path}" for p in ports], secret,
                      [p.pid for p in procs], supports_cursor=True,
-                     extra={"database": "postgresql" if pg else "sqlite"})
+                     extra={"database": "postgresql" if pg else "sqlite", "database_url": url,
+                            "admin_token": admin_token, "root": f"http://127.0.0.1:{ports[0]}"})
 
 
 @contextlib.contextmanager

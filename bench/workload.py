@@ -40,6 +40,7 @@ class Config:
     big_ops: int = 50            # remove + re-add pairs on the big group
     delete_fraction: float = 0.1
     concurrency: int = 1
+    graphql: int = 20            # GraphQL probe requests (Tessera only); 0 skips it
     seed: int = 7
 
     @property
@@ -103,6 +104,21 @@ class Run:
             return None
         return response.json() if response.content else {}
 
+    async def timed(self, request: Awaitable[httpx.Response]) -> Any:
+        """Time a request that is not SCIM (the GraphQL probe) into the current phase."""
+        started = time.perf_counter()
+        try:
+            response = await request
+        except httpx.HTTPError as exc:
+            self._error(type(exc).__name__, repr(exc))
+            return None
+        if self._current is not None:
+            self._current.latencies_ms.append(1000 * (time.perf_counter() - started))
+        if response.status_code != 200:
+            self._error(f"status {response.status_code}", response.text[:200])
+            return None
+        return response.json()
+
     def _error(self, kind: str, detail: str) -> None:
         if self._current is not None:
             self._current.errors[kind] = self._current.errors.get(kind, 0) + 1
@@ -157,7 +173,8 @@ class Run:
         async with httpx.AsyncClient(timeout=300, limits=limits) as client:
             for step in (self.create_users, self.create_groups, self.add_members,
                          self.fill_big_group, self.lookups, self.list_users,
-                         self.patch_members, self.patch_users, self.deactivate, self.delete):
+                         self.patch_members, self.graphql, self.patch_users, self.deactivate,
+                         self.delete):
                 await step(client)
 
     async def create_users(self, client: httpx.AsyncClient) -> None:
@@ -338,6 +355,12 @@ class Run:
         for gid in {g for g, _ in pairs}:
             await self.expect_members(client, gid, "patch_member_small")
         await self.expect_members(client, self.big_id, "patch_member_big")
+
+    async def graphql(self, client: httpx.AsyncClient) -> None:
+        if self.config.graphql and "admin_token" in self.target.extra:
+            from bench.graphql_probe import probe
+
+            await probe(self, client, self.config.graphql)
 
     def _sample_users(self, count: int) -> list[int]:
         return self.rng.sample(range(len(self.user_ids)), min(count, len(self.user_ids)))

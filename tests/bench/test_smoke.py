@@ -17,15 +17,16 @@ import pytest
 
 from bench import report, servers
 from bench.__main__ import run_once
+from bench.graphql_probe import QUERY, statement_count
 from bench.servers import Target
 from bench.workload import Config, Run
 
 PHASES = ["create_users", "create_groups", "add_members", "big_group_fill", "lookup_username",
           "lookup_externalid", "lookup_group", "list_users", "list_users_cursor",
-          "patch_member_small", "patch_member_big", "patch_user_replace", "deactivate",
-          "delete_users", "delete_groups"]
+          "patch_member_small", "patch_member_big", "graphql_groups", "patch_user_replace",
+          "deactivate", "delete_users", "delete_groups"]
 TINY = Config(users=30, groups=10, members=5, batch=10, page=10, lookups=5, incremental=6,
-              big_ops=3, concurrency=2)
+              big_ops=3, concurrency=2, graphql=3)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -54,6 +55,7 @@ def test_every_phase_runs_verified_and_reports(target: Target, tmp_path: Path) -
     assert counts["patch_user_replace"] == counts["deactivate"] == 6
     assert counts["delete_users"] == 3 and counts["delete_groups"] == 1
     assert result["observations"]["dangling_members_after_delete"] == 0
+    assert counts["graphql_groups"] == 3 and result["observations"]["graphql_statements"] > 0
     for summary in phases.values():
         assert summary["errors"] == {}
         assert summary["server_cpu_ms_per_req"] is not None and summary["server_rss_mib"] > 0
@@ -86,3 +88,27 @@ def test_the_verifier_flags_a_member_set_that_differs(target: Target) -> None:
 
     asyncio.run(go())
     assert len(run.failures) == 1 and "1 unexpected, 1 missing" in run.failures[0]
+
+
+def test_graphql_group_listing_statements_do_not_grow_with_the_directory(target: Target) -> None:
+    """100 groups with members and bindings: the statement count is the same at 2 and 12 groups
+    and at 1 and 6 members each (DataLoaders batch per level, no query per group)."""
+    run = Run(target, Config(users=12, groups=2, members=1, batch=10, concurrency=2), "gq")
+    extra = target.extra
+    headers = {"Authorization": f"Bearer {extra['admin_token']}"}
+    payload = {"query": QUERY, "variables": {"t": "bench"}}
+
+    async def go() -> tuple[int, int]:
+        async with httpx.AsyncClient() as client:
+            await run.create_users(client)
+            await run.create_groups(client)
+            await run.add_members(client)
+            small = await statement_count(extra["database_url"], headers, payload)
+            run.config.groups, run.config.members, run.tag = 10, 6, "gq2"
+            await run.create_groups(client)
+            await run.add_members(client)
+            return small, await statement_count(extra["database_url"], headers, payload)
+
+    small, large = asyncio.run(go())
+    assert run.failures == []
+    assert small == large > 0
