@@ -118,3 +118,30 @@ def table(report: dict[str, Any]) -> str:
         for failure in run["failures"][:5]:
             lines.append(f"  FAIL {run['target']} round {run['round']}: {failure}")
     return "\n".join(lines)
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The medians and ratios as a Markdown table (for docs/performance.md)."""
+    ours, peer = report["median"]["tessera"], report["median"]["peer"]
+    ratios = report.get("ratios", {})
+    lines = ["| phase | requests | Tessera req/s | Tessera p50 ms | Tessera p99 ms "
+             "| Tessera CPU ms/req | peer req/s | peer p50 ms | peer CPU ms/req "
+             "| p50 T÷P | CPU T÷P | req/s T÷P |", "|" + " --- |" * 12]
+    for phase in dict.fromkeys([*ours, *peer]):
+        t, p, r = ours.get(phase, {}), peer.get(phase, {}), ratios.get(phase, {})
+        cells = [phase, _fmt(t.get("requests") or p.get("requests")),
+                 _fmt(t.get("req_per_s")), _fmt(t.get("p50_ms"), 2), _fmt(t.get("p99_ms"), 2),
+                 _fmt(t.get("server_cpu_ms_per_req"), 2), _fmt(p.get("req_per_s")),
+                 _fmt(p.get("p50_ms"), 2), _fmt(p.get("server_cpu_ms_per_req"), 2),
+                 _fmt(r.get("p50_ms"), 3), _fmt(r.get("server_cpu_ms_per_req"), 3),
+                 _fmt(r.get("req_per_s"), 3)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m bench.report FILE.json: the Markdown table of a report
+    import json
+    import sys
+    from pathlib import Path
+
+    print(markdown(json.loads(Path(sys.argv[1]).read_text())))

@@ -110,3 +110,11 @@ def test_a_failed_run_makes_the_report_unverified() -> None:
     doc = report.build({}, [bad])
     assert doc["verified"] is False and "ratios" not in doc
     assert "FAIL tessera round 1: lost update" in report.table(doc)
+
+
+def test_markdown_table_has_a_row_per_phase_with_the_ratios() -> None:
+    doc = report.build({"users": 10}, [_run("tessera", 1.0), _run("peer", 4.0)])
+    lines = report.markdown(doc).splitlines()
+    assert len(lines) == 2 + 3
+    small = next(line for line in lines if line.startswith("| patch_member_small "))
+    assert small.split(" | ")[9] == "0.250"  # p50 Tessera ÷ peer
