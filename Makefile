@@ -26,6 +26,18 @@ pytest: $(STAMP)
 
 test: lint type pytest
 
+# The performance bench against scim2-server (see docs/performance.md). Quick by default;
+# pass flags through, e.g. make bench BENCH_ARGS="-n 10000 -c 8 --plot docs/img/perf-10k.png".
+BENCH_ARGS ?=
+BENCH_STAMP := $(VENV)/.bench-stamp
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 snap-update: $(STAMP)
 	$(BIN)/pytest --snapshot-update
 

@@ -65,6 +65,11 @@ class Database:
             if pg_schema:
                 # Tests isolate each run in its own schema.
                 kwargs["connect_args"] = {"server_settings": {"search_path": pg_schema}}
+        if self.is_sqlite:
+            # Every use ends its transaction (read/write commit or roll back; a Connection rolls
+            # back an autobegun one on close), so the pool's own ROLLBACK on return is a no-op
+            # that costs aiosqlite a thread round trip per transaction (seen by the bench).
+            kwargs["pool_reset_on_return"] = None
         self.engine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             _install_sqlite_hooks(self.engine, busy_timeout_ms)

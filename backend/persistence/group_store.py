@@ -89,21 +89,45 @@ async def members_of(
     after: str | None = None,
 ) -> dict[str, list[GroupMember]]:
     """Members of several groups in one query, ordered by user id; ``limit`` applies per group."""
+    out: dict[str, list[GroupMember]] = {g: [] for g in group_ids}
+    if limit is not None:
+        for start in range(0, len(group_ids), _ARMS):
+            await _first_members(conn, group_ids[start:start + _ARMS], limit, after, out)
+        return out
     cols = [GM.c.group_id, GM.c.user_id, U.c.user_name, U.c.display_name]
     base = sa.select(*cols).join(U, U.c.id == GM.c.user_id).where(GM.c.group_id.in_(group_ids))
     if after is not None:
         base = base.where(GM.c.user_id > after)
-    if limit is not None:
-        ranked = base.add_columns(sa.func.row_number().over(
-            partition_by=GM.c.group_id, order_by=GM.c.user_id).label("rn")).subquery()
-        stmt = sa.select(*[ranked.c[c.name] for c in cols]).where(ranked.c.rn <= limit) \
-            .order_by(ranked.c.group_id, ranked.c.user_id)
-    else:
-        stmt = base.order_by(GM.c.group_id, GM.c.user_id)
-    out: dict[str, list[GroupMember]] = {g: [] for g in group_ids}
+    stmt = base.order_by(GM.c.group_id, GM.c.user_id)
     for r in await conn.execute(stmt):
         out[r.group_id].append(GroupMember(r.group_id, r.user_id, r.user_name, r.display_name))
     return out
+
+
+_ARMS = 200  # groups per statement; SQLite allows 500 arms in one compound SELECT
+
+
+async def _first_members(
+    conn: AsyncConnection, group_ids: list[str], limit: int, after: str | None,
+    out: dict[str, list[GroupMember]],
+) -> None:
+    """The first ``limit`` members of each group: one index seek per group, in one statement.
+
+    A window function over the groups' members would read every member of a 50,000-member
+    group to keep 20; a UNION ALL of per-group ``LIMIT`` arms reads only what it returns.
+    """
+    arms = []
+    for gid in group_ids:
+        arm = sa.select(GM.c.group_id, GM.c.user_id).where(GM.c.group_id == gid)
+        if after is not None:
+            arm = arm.where(GM.c.user_id > after)
+        arms.append(sa.select(arm.order_by(GM.c.user_id).limit(limit).subquery()))
+    picked = (arms[0] if len(arms) == 1 else sa.union_all(*arms)).subquery()
+    stmt = (sa.select(picked.c.group_id, picked.c.user_id, U.c.user_name, U.c.display_name)
+            .join(U, U.c.id == picked.c.user_id)
+            .order_by(picked.c.group_id, picked.c.user_id))
+    for r in await conn.execute(stmt):
+        out[r.group_id].append(GroupMember(r.group_id, r.user_id, r.user_name, r.display_name))
 
 
 async def count_members(conn: AsyncConnection, group_ids: list[str]) -> dict[str, int]:

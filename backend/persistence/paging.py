@@ -51,9 +51,6 @@ async def fetch(
     *, sort_col: Any = None, default_size: int = 100, max_size: int = 1000,
 ) -> Window:
     """Run ``base`` (already filtered and tenant-scoped) for one page."""
-    total = (await conn.execute(
-        sa.select(sa.func.count()).select_from(base.order_by(None).subquery())
-    )).scalar_one()
     size = page_size(query, default_size, max_size)
     order = [] if sort_col is None else [sort_col.desc() if query.descending else sort_col.asc()]
     stmt = base.order_by(*order, id_col)
@@ -70,8 +67,28 @@ async def fetch(
     else:
         stmt = stmt.offset(start - 1)
     rows = list((await conn.execute(stmt.limit(size))).all()) if size else []
+    total = _proven_total(query, start, size, len(rows))
+    if total is None:
+        total = (await conn.execute(
+            sa.select(sa.func.count()).select_from(base.order_by(None).subquery())
+        )).scalar_one()
     next_cursor = None
     if query.cursor is not None and rows and len(rows) == size:
         next_cursor = (encode_cursor("id", rows[-1].id) if sort_col is None
                        else encode_cursor("ix", str(start + len(rows))))
     return Window(rows, total, start, next_cursor)
+
+
+def _proven_total(query: ListQuery, start: int, size: int, got: int) -> int | None:
+    """The total when an index page proves it, else None (and the caller counts).
+
+    A short page (fewer rows than asked for) at offset ``start - 1`` ends the result set, so the
+    total is ``start - 1 + got``, provided the page is not empty past the end or the very first
+    one. This spares the count(*) over the whole filtered set on every eq lookup (one row) and
+    on small lists; a cursor page (an id seek) proves nothing about the rows before it.
+    """
+    if query.cursor or size == 0 or got >= size:
+        return None
+    if got == 0 and start > 1:
+        return None
+    return start - 1 + got
