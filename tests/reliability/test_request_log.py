@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -131,4 +132,19 @@ async def test_retention_by_rows_and_age(db: Database) -> None:
     now[0] += timedelta(days=2)
     await rel.scim.get("/Users")
     assert len(await _rows(db)) == 1
+    await rel.scim.client.aclose()
+
+
+async def test_concurrent_writes_are_committed_together_and_none_is_lost(db: Database) -> None:
+    rel = await open_rel(db)
+    tenant_id, integration_id = rel.scim.tenant.tenant, rel.scim.integration_id
+    writer = request_log.RequestLog(db, request_log.Retention(30, 10_000, 1_000))
+    transactions: list[int] = []
+    sa.event.listen(db.engine.sync_engine, "begin", lambda conn: transactions.append(1))
+    entries = [request_log.Entry(tenant_id, integration_id, f"req-{n}", "GET", "/Users", 200,
+                                 None, 1, {}) for n in range(30)]
+    await asyncio.gather(*(writer.write(e) for e in entries))
+    assert 1 <= len(transactions) < len(entries), len(transactions)  # group commit
+    logged = await request_log.list_requests(rel.scim.tenant.ctx(), integration_id, first=100)
+    assert sorted(r.request_id for r in logged) == sorted(e.request_id for e in entries)
     await rel.scim.client.aclose()
