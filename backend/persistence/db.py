@@ -18,6 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from backend.config import Settings
+from backend.persistence import sqlite_cursor
 
 _WRITE = "tessera_write"
 # The transaction opened by ``Database.atomic()`` in this task, with the Database that owns it.
@@ -72,6 +73,7 @@ class Database:
             kwargs["pool_reset_on_return"] = None
         self.engine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
+            sqlite_cursor.install()
             _install_sqlite_hooks(self.engine, busy_timeout_ms)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
 

@@ -1,0 +1,33 @@
+"""The one-round-trip SQLite cursor keeps the DB-API results SQLAlchemy relies on."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from backend.persistence import tables as t
+from backend.persistence.db import Database
+from backend.persistence.sqlite_cursor import OneHopCursor
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+async def test_rowcount_rows_executemany_and_errors(db: Database) -> None:
+    async with db.write() as conn:
+        raw = await conn.get_raw_connection()
+        if db.is_sqlite:
+            assert isinstance(raw.dbapi_connection.cursor(), OneHopCursor)  # type: ignore[union-attr]
+        await conn.execute(t.tenants.insert(), [
+            {"id": f"t{n}", "name": f"n{n}", "created_at": NOW} for n in range(5)])  # executemany
+        updated = await conn.execute(t.tenants.update().where(t.tenants.c.id.in_(["t1", "t2"]))
+                                     .values(name="renamed"))
+        assert updated.rowcount == 2
+        rows = (await conn.execute(sa.select(t.tenants.c.id, t.tenants.c.name)
+                                   .where(t.tenants.c.id.like("t%")).order_by(t.tenants.c.id)))
+        assert [tuple(r) for r in rows] == [("t0", "n0"), ("t1", "renamed"), ("t2", "renamed"),
+                                            ("t3", "n3"), ("t4", "n4")]
+    with pytest.raises(sa.exc.IntegrityError):  # driver errors are still translated
+        async with db.write() as conn:
+            await conn.execute(t.tenants.insert().values(id="t0", name="dup", created_at=NOW))
