@@ -94,18 +94,35 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+async def _clean(url: str, schema: str) -> None:
+    db = Database(url, pg_schema=schema)
+    try:
+        await _truncate(db)
+    finally:
+        await db.dispose()
+
+
+def fresh_database(backend: str, request: pytest.FixtureRequest, folder: Path, *,
+                   truncate: bool = True) -> tuple[str, str | None]:
+    """(url, pg schema) of an empty migrated database: a copy of the SQLite template in
+    ``folder``, or the session's PostgreSQL schema, truncated unless the caller does it."""
+    if backend == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = folder / "tessera.db"
+        shutil.copy(template, path)
+        return f"sqlite+aiosqlite:///{path}", None
+    schema: str = request.getfixturevalue("pg_schema")
+    if truncate:
+        asyncio.run(_clean(PG_URL, schema))
+    return PG_URL, schema
+
+
 @pytest.fixture
 def database_url(
     backend: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> tuple[str, str | None]:
     """(url, pg schema) of a fresh, migrated database for this test."""
-    if backend == "sqlite":
-        template: Path = request.getfixturevalue("sqlite_template")
-        path = tmp_path / "tessera.db"
-        shutil.copy(template, path)
-        return f"sqlite+aiosqlite:///{path}", None
-    schema: str = request.getfixturevalue("pg_schema")
-    return PG_URL, schema  # truncated by the ``db`` fixture
+    return fresh_database(backend, request, tmp_path, truncate=False)  # ``db`` truncates
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.concurrency.procs import Proc, fresh_database, running
-from tests.conftest import BACKENDS
+from tests.concurrency.procs import Proc, running
+from tests.conftest import BACKENDS, fresh_database
 
 
 @dataclass

@@ -7,9 +7,7 @@ extra, ``TESSERA_TEST_PG_SCHEMA``, points it at a test's PostgreSQL schema, as t
 
 from __future__ import annotations
 
-import asyncio
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,10 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import pytest
 
 from backend.persistence.db import Database
-from tests.conftest import PG_URL, _truncate
 from tests.live_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -124,27 +120,6 @@ def running(url: str, schema: str | None, log_dir: Path, count: int = 1) -> Iter
             proc.stop()
     for proc in procs:
         assert not proc.problems(), proc.problems()[-3000:]
-
-
-async def _clean(url: str, schema: str) -> None:
-    db = Database(url, pg_schema=schema)
-    try:
-        await _truncate(db)
-    finally:
-        await db.dispose()
-
-
-def fresh_database(backend: str, request: pytest.FixtureRequest,
-                   folder: Path) -> tuple[str, str | None]:
-    """(url, schema) of an empty migrated database: a SQLite file, or the truncated PG schema."""
-    if backend == "sqlite":
-        template: Path = request.getfixturevalue("sqlite_template")
-        path = folder / "tessera.db"
-        shutil.copy(template, path)
-        return f"sqlite+aiosqlite:///{path}", None
-    schema: str = request.getfixturevalue("pg_schema")
-    asyncio.run(_clean(PG_URL, schema))
-    return PG_URL, schema
 
 
 def main() -> None:

@@ -29,7 +29,8 @@ from tests.concurrency.clients import (
     patch,
     user_body,
 )
-from tests.concurrency.procs import fresh_database, spawn, start
+from tests.concurrency.procs import spawn, start
+from tests.conftest import fresh_database
 
 WORKERS = 4
 KILL_AFTER = 24  # answered requests before the kill; workers keep sending meanwhile
