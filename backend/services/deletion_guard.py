@@ -77,6 +77,13 @@ async def _lock_row(conn: AsyncConnection, db_is_sqlite: bool, tenant_id: str,
     return (await conn.execute(stmt if db_is_sqlite else stmt.with_for_update())).one()
 
 
+async def _limit(conn: AsyncConnection, policy: GuardPolicy, tenant_id: str, count: int) -> int:
+    members = (await conn.execute(sa.select(sa.func.count()).select_from(t.memberships)
+                                  .where(t.memberships.c.tenant_id == tenant_id))).scalar_one()
+    # Users removed in this window are no longer members; count them back into the base.
+    return max(policy.min_count, int(policy.percent * (members + count) / 100))
+
+
 async def count_deprovision(
     ctx: ServiceContext, conn: AsyncConnection, tenant_id: str, member_since: datetime
 ) -> None:
@@ -92,16 +99,17 @@ async def count_deprovision(
     window_start, count = aware(row.window_start) or now, int(row.deprovisioned)
     if now - window_start >= policy.window:
         window_start, count = now, 0
-    members = (await conn.execute(sa.select(sa.func.count()).select_from(t.memberships)
-                                  .where(t.memberships.c.tenant_id == tenant_id))).scalar_one()
-    # Users removed in this window are no longer members; count them back into the base.
-    limit = max(policy.min_count, int(policy.percent * (members + count) / 100))
     if row.tripped_at is not None:
+        limit = await _limit(conn, policy, tenant_id, count)
         raise DeprovisionHeld(_HELD.format(count=count, limit=limit), trips=False)
     if member_since >= window_start:
         return
-    if count + 1 > limit:
-        raise DeprovisionHeld(_HELD.format(count=count, limit=limit), trips=True)
+    # The limit is never below min_count, so only a count past it needs the tenant's size:
+    # ordinary deprovisioning stays flat however large the tenant is.
+    if count + 1 > policy.min_count:
+        limit = await _limit(conn, policy, tenant_id, count)
+        if count + 1 > limit:
+            raise DeprovisionHeld(_HELD.format(count=count, limit=limit), trips=True)
     await conn.execute(t.deletion_guards.update().where(g.integration_id == integration_id)
                        .values(window_start=window_start, deprovisioned=count + 1))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 
 from backend.persistence.db import Database
 from tests.reliability.conftest import Rel, open_rel
@@ -104,3 +105,23 @@ async def test_guard_state_is_tenant_scoped(rel: Rel) -> None:
                             id=rel.scim.integration_id)
     assert body["errors"][0]["extensions"]["code"] in ("NOT_FOUND", "FORBIDDEN")
     await globex.scim.client.aclose()
+
+
+async def test_deprovisioning_under_the_floor_does_not_count_the_tenant(db: Database) -> None:
+    """Below min_count the limit is known without the tenant's size: no count(*) over its
+    memberships, so a delete costs the same in a tenant of 10 or 100,000 users."""
+    rel = await open_rel(db, **{**GUARD, "deprovision_guard_min_count": 3})
+    users = await _users(rel, 6)
+    counted: list[str] = []
+
+    def spy(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if "count(" in statement.lower() and "memberships" in statement:
+            counted.append(statement)
+
+    sa.event.listen(db.engine.sync_engine, "before_cursor_execute", spy)
+    assert (await rel.scim.delete(f"/Users/{users[0]}")).status_code == 204
+    assert (await rel.scim.delete(f"/Users/{users[1]}")).status_code == 204
+    assert (await rel.scim.delete(f"/Users/{users[2]}")).status_code == 204
+    assert counted == []
+    _held(await rel.scim.delete(f"/Users/{users[3]}"))  # 4 > max(3, 20% of 6): counted now
+    assert counted
