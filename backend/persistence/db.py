@@ -2,6 +2,7 @@
 
 SQLite: WAL, foreign keys, a busy timeout, and writes taken with ``BEGIN IMMEDIATE`` behind one
 in-process lock, so concurrent writers queue here instead of failing on SQLite's write lock.
+Statements run directly on the event loop's thread (``sqlite_cursor``).
 PostgreSQL: a normal pool; rows that are read then written are locked with ``FOR UPDATE``.
 """
 
@@ -71,6 +72,8 @@ class Database:
             # back an autobegun one on close), so the pool's own ROLLBACK on return is a no-op
             # that costs aiosqlite a thread round trip per transaction (seen by the bench).
             kwargs["pool_reset_on_return"] = None
+            # Statements run on the loop's thread, not aiosqlite's (see sqlite_cursor).
+            kwargs["connect_args"] = {"check_same_thread": False}
         self.engine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             sqlite_cursor.install()

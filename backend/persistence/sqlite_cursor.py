@@ -1,12 +1,22 @@
-"""One driver-thread round trip per SQLite statement instead of four.
+"""SQLite statements run on the event loop's thread, not through aiosqlite's driver thread.
 
-aiosqlite runs sqlite3 on its own thread; SQLAlchemy's adapter cursor makes a round trip for
-each of cursor(), execute(), fetchall() and close(). Profiling the bench showed those hops, not
-SQL, dominate a SCIM request's CPU (a lookup made 39 of them). This cursor runs all four steps
-in one call on the driver thread and keeps the results, which SQLAlchemy reads synchronously.
+aiosqlite runs sqlite3 on a thread of its own, and SQLAlchemy's adapter made a round trip to it
+for each of cursor(), execute(), fetchall() and close(), and for every COMMIT and ROLLBACK.
+Profiling the bench showed those hops, not SQL, dominated a SCIM request's CPU: a hop costs about
+86 us of CPU, an indexed SQLite statement about 16 us. This cursor runs a statement and fetches
+all of its rows in one direct sqlite3 call, and COMMIT/ROLLBACK are direct calls too.
+
+Why blocking the loop is acceptable here: Tessera's statements are index seeks and bounded
+pages (a list page, a 100-member batch), and in one process write transactions are already
+serialised by ``Database``'s lock, so no statement waits on another of this process's
+connections (WAL readers never wait). The one statement that can wait on *another process* is
+``BEGIN IMMEDIATE`` (a CLI command, or a second process, holding the write lock; the wait is
+``busy_timeout``), so that one still goes through the driver thread and never stalls the loop.
 
 It subclasses SQLAlchemy's adapter (pinned in pyproject.toml) and replaces only the execution
-path; errors still go through the adapter's exception translation.
+path; errors still go through the adapter's exception translation. The sqlite3 connection is
+opened with ``check_same_thread=False`` (``Database``): each connection is used by one task at a
+time (the pool), and its driver-thread calls are awaited, so calls never overlap.
 """
 
 from __future__ import annotations
@@ -38,11 +48,15 @@ def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) 
         cursor.close()
 
 
-class OneHopCursor(sa_aiosqlite.AsyncAdapt_aiosqlite_cursor):
+def _waits_for_other_processes(operation: Any) -> bool:
+    return isinstance(operation, str) and operation.startswith("BEGIN IMMEDIATE")
+
+
+class InlineCursor(sa_aiosqlite.AsyncAdapt_aiosqlite_cursor):
     __slots__ = ("_description", "_lastrowid", "_rowcount")
 
     def __init__(self, adapt_connection: Any) -> None:
-        # No driver cursor up front: that alone was one round trip per statement.
+        # No driver cursor up front: that alone was one driver-thread round trip per statement.
         self._adapt_connection = adapt_connection
         self._connection = adapt_connection._connection
         self._soft_closed_memoized = EMPTY_DICT
@@ -72,9 +86,12 @@ class OneHopCursor(sa_aiosqlite.AsyncAdapt_aiosqlite_cursor):
         pass
 
     async def _run(self, operation: Any, parameters: Any, many: bool) -> None:
-        async with self._adapt_connection._execute_mutex:
+        conn = self._connection._conn
+        if _waits_for_other_processes(operation):
             outcome: Outcome = await self._connection._execute(
-                _run, self._connection._conn, operation, parameters, many)
+                _run, conn, operation, parameters, many)
+        else:
+            outcome = _run(conn, operation, parameters, many)
         self._description, rows, self._rowcount, self._lastrowid = outcome
         self._rows = collections.deque(rows)
 
@@ -94,6 +111,26 @@ class OneHopCursor(sa_aiosqlite.AsyncAdapt_aiosqlite_cursor):
         return None
 
 
+def _commit(self: Any) -> None:
+    if self._connection._connection:  # None once closed, as in the adapter's own commit()
+        try:
+            self._connection._conn.commit()
+        except Exception as error:
+            self._handle_exception(error)
+
+
+def _rollback(self: Any) -> None:
+    if self._connection._connection:
+        try:
+            self._connection._conn.rollback()
+        except Exception as error:
+            self._handle_exception(error)
+
+
 def install() -> None:
-    """Make every aiosqlite connection of this process use :class:`OneHopCursor`."""
-    sa_aiosqlite.AsyncAdapt_aiosqlite_connection._cursor_cls = OneHopCursor
+    """Make every aiosqlite connection of this process use :class:`InlineCursor` and direct
+    COMMIT/ROLLBACK."""
+    adapter = sa_aiosqlite.AsyncAdapt_aiosqlite_connection
+    adapter._cursor_cls = InlineCursor
+    adapter.commit = _commit  # type: ignore[method-assign]
+    adapter.rollback = _rollback  # type: ignore[method-assign]

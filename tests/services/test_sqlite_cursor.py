@@ -1,4 +1,4 @@
-"""The one-round-trip SQLite cursor keeps the DB-API results SQLAlchemy relies on."""
+"""The inline SQLite cursor keeps the DB-API results SQLAlchemy relies on."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from backend.persistence import tables as t
 from backend.persistence.db import Database
-from backend.persistence.sqlite_cursor import OneHopCursor
+from backend.persistence.sqlite_cursor import InlineCursor
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -18,7 +18,7 @@ async def test_rowcount_rows_executemany_and_errors(db: Database) -> None:
     async with db.write() as conn:
         raw = await conn.get_raw_connection()
         if db.is_sqlite:
-            assert isinstance(raw.dbapi_connection.cursor(), OneHopCursor)  # type: ignore[union-attr]
+            assert isinstance(raw.dbapi_connection.cursor(), InlineCursor)  # type: ignore[union-attr]
         await conn.execute(t.tenants.insert(), [
             {"id": f"t{n}", "name": f"n{n}", "created_at": NOW} for n in range(5)])  # executemany
         updated = await conn.execute(t.tenants.update().where(t.tenants.c.id.in_(["t1", "t2"]))
