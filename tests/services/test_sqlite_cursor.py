@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from backend.persistence import migrate
 from backend.persistence import tables as t
 from backend.persistence.db import Database
 from backend.persistence.sqlite_cursor import InlineCursor
@@ -31,3 +35,34 @@ async def test_rowcount_rows_executemany_and_errors(db: Database) -> None:
     with pytest.raises(sa.exc.IntegrityError):  # driver errors are still translated
         async with db.write() as conn:
             await conn.execute(t.tenants.insert().values(id="t0", name="dup", created_at=NOW))
+
+
+async def test_a_write_waiting_on_another_process_does_not_stall_the_event_loop(
+    tmp_path: Path,
+) -> None:
+    """Statements run on the loop's thread, except BEGIN IMMEDIATE: while another connection
+    (another process, a CLI command) holds SQLite's write lock, reads keep being served."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'lock.db'}")
+    try:
+        await migrate.upgrade(db)
+        other = sqlite3.connect(tmp_path / "lock.db", isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        order: list[str] = []
+
+        async def write() -> None:
+            async with db.write() as conn:
+                await conn.execute(t.tenants.insert().values(id="w", name="w", created_at=NOW))
+            order.append("write")
+
+        async def read_then_release() -> None:
+            await asyncio.sleep(0.05)  # the write is now waiting for the lock
+            async with db.read() as conn:
+                await conn.execute(sa.select(t.tenants.c.id))
+            order.append("read")
+            other.execute("COMMIT")
+
+        await asyncio.wait_for(asyncio.gather(write(), read_then_release()), timeout=10)
+        assert order == ["read", "write"]
+        other.close()
+    finally:
+        await db.dispose()
