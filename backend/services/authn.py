@@ -2,28 +2,55 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend.domain.errors import IntegrationDisabled, Unauthenticated
-from backend.domain.models import Actor, ActorType
+from backend.domain.models import Actor, ActorType, ApiToken
 from backend.persistence import tables as t
 from backend.persistence.db import Database
 from backend.services import tokens
 from backend.services.context import Clock, utc_now
 
 
+def _authenticate_statement() -> sa.Select[Any]:
+    """The token row and its owner (user, or service account with its integration) in one
+    statement. Built once: authentication runs on every request."""
+    tok, u, acct, integ = t.api_tokens, t.users, t.service_accounts, t.integrations
+    owned_by_user = tok.c.owner_type == ActorType.USER.value
+    owned_by_account = tok.c.owner_type == ActorType.SERVICE_ACCOUNT.value
+    return (
+        sa.select(tok, u.c.user_name.label("owner_user_name"),
+                  u.c.instance_owner.label("owner_instance_owner"),
+                  acct.c.id.label("account_id"), acct.c.name.label("account_name"),
+                  acct.c.tenant_id.label("account_tenant_id"),
+                  integ.c.id.label("integration_id"), integ.c.enabled.label("integration_enabled"),
+                  u.c.id.label("user_id"))
+        .select_from(
+            tok.outerjoin(u, sa.and_(owned_by_user, u.c.id == tok.c.owner_id))
+            .outerjoin(acct, sa.and_(owned_by_account, acct.c.id == tok.c.owner_id))
+            .outerjoin(integ, integ.c.service_account_id == acct.c.id))
+        .where(tok.c.id == sa.bindparam("token_id"))
+    )
+
+
+_AUTHENTICATE = _authenticate_statement()
+
+
 async def authenticate(db: Database, token: str | None, clock: Clock = utc_now) -> Actor:
     """Resolve a bearer token. Expired, revoked, orphaned or disabled-integration tokens fail."""
     if not token:
         raise Unauthenticated("missing bearer token")
+    parts = tokens.split_token(token)
+    if parts is None:
+        raise Unauthenticated("malformed token")
     now = clock()
     async with db.read() as conn:
-        api_token = await tokens.verify(conn, token, now)
-        if api_token.owner_type is ActorType.USER:
-            actor = await _user_actor(conn, api_token.owner_id)
-        else:
-            actor = await _service_account_actor(conn, api_token.owner_id)
+        row = (await conn.execute(_AUTHENTICATE, {"token_id": parts[0]})).first()
+    api_token = tokens.check(row, parts[1], now)
+    assert row is not None  # check() refuses a missing row
+    actor = _actor(api_token, row)
     last = api_token.last_used_at
     if last is None or now - last >= tokens.LAST_USED_RESOLUTION:
         async with db.write() as conn:
@@ -31,28 +58,15 @@ async def authenticate(db: Database, token: str | None, clock: Clock = utc_now) 
     return actor
 
 
-async def _user_actor(conn: AsyncConnection, user_id: str) -> Actor:
-    row = (await conn.execute(
-        sa.select(t.users.c.id, t.users.c.user_name, t.users.c.instance_owner)
-        .where(t.users.c.id == user_id)
-    )).first()
-    if row is None:
+def _actor(api_token: ApiToken, row: sa.Row[Any]) -> Actor:
+    if api_token.owner_type is ActorType.USER:
+        if row.user_id is None:
+            raise Unauthenticated("the token's owner no longer exists")
+        return Actor(ActorType.USER, row.user_id, row.owner_user_name,
+                     instance_owner=bool(row.owner_instance_owner))
+    if row.account_id is None:
         raise Unauthenticated("the token's owner no longer exists")
-    return Actor(ActorType.USER, row.id, row.user_name, instance_owner=bool(row.instance_owner))
-
-
-async def _service_account_actor(conn: AsyncConnection, sa_id: str) -> Actor:
-    stmt = (
-        sa.select(t.service_accounts.c.id, t.service_accounts.c.name,
-                  t.service_accounts.c.tenant_id, t.integrations.c.id.label("integration_id"),
-                  t.integrations.c.enabled)
-        .outerjoin(t.integrations, t.integrations.c.service_account_id == t.service_accounts.c.id)
-        .where(t.service_accounts.c.id == sa_id)
-    )
-    row = (await conn.execute(stmt)).first()
-    if row is None:
-        raise Unauthenticated("the token's owner no longer exists")
-    if row.integration_id is not None and not row.enabled:
+    if row.integration_id is not None and not row.integration_enabled:
         raise IntegrationDisabled("this provisioning integration is disabled")
-    return Actor(ActorType.SERVICE_ACCOUNT, row.id, row.name, tenant_id=row.tenant_id,
-                 integration_id=row.integration_id)
+    return Actor(ActorType.SERVICE_ACCOUNT, row.account_id, row.account_name,
+                 tenant_id=row.account_tenant_id, integration_id=row.integration_id)

@@ -8,6 +8,8 @@ nothing inside a tenant without a binding. A suspended membership grants nothing
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -26,10 +28,10 @@ class _NoAccess(Exception):
         self.reason = reason
 
 
-async def subject_grants(
-    conn: AsyncConnection, tenant_id: str, subject_type: SubjectType, subject_id: str
-) -> list[Grant]:
-    """Grants of one subject: its own bindings, plus its groups' bindings for users."""
+def _grants_statement(subject_type: SubjectType) -> sa.Select[Any]:
+    """A subject's role permissions and binding namespaces, plus its groups' for users."""
+    tenant_id = sa.bindparam("tenant_id", type_=sa.String)
+    subject_id = sa.bindparam("subject_id", type_=sa.String)
     subject = sa.and_(t.bindings.c.subject_type == subject_type.value,
                       t.bindings.c.subject_id == subject_id)
     if subject_type is SubjectType.USER:
@@ -40,12 +42,23 @@ async def subject_grants(
             t.bindings.c.subject_type == SubjectType.GROUP.value,
             t.bindings.c.subject_id.in_(groups),
         ))
-    stmt = (
+    return (
         sa.select(t.roles.c.permissions, t.bindings.c.namespace)
         .join(t.roles, t.roles.c.id == t.bindings.c.role_id)
         .where(t.bindings.c.tenant_id == tenant_id, subject)
     )
-    rows = (await conn.execute(stmt)).all()
+
+
+# Built once: every permission check runs one of these.
+_GRANTS = {subject_type: _grants_statement(subject_type) for subject_type in SubjectType}
+
+
+async def subject_grants(
+    conn: AsyncConnection, tenant_id: str, subject_type: SubjectType, subject_id: str
+) -> list[Grant]:
+    """Grants of one subject: its own bindings, plus its groups' bindings for users."""
+    rows = (await conn.execute(_GRANTS[subject_type],
+                               {"tenant_id": tenant_id, "subject_id": subject_id})).all()
     return [(frozenset(r.permissions or []), r.namespace) for r in rows]
 
 

@@ -111,21 +111,32 @@ class RequestLog:
                         batch[0][0].request_id, type(exc).__name__)
 
 
-async def _insert(conn: AsyncConnection, batch: list[tuple[Entry, datetime]]) -> None:
-    """One ``INSERT ... SELECT`` for the batch; each row only if its integration exists."""
-    i = t.integrations.c
-    sources = [sa.select(
-        i.id, i.tenant_id, sa.literal(entry.request_id), sa.literal(at, t.TS),
-        sa.literal(entry.method[:16]), sa.literal(entry.path[:MAX_PATH]),
-        sa.literal(entry.status), sa.literal(entry.scim_type, sa.String(32)),
-        sa.literal(entry.duration_ms), sa.literal(entry.summary, sa.JSON),
-    ).where(i.id == entry.integration_id, i.tenant_id == entry.tenant_id)
-        for entry, at in batch]
-    source = sources[0] if len(sources) == 1 else sa.union_all(*sources)
-    r = t.provisioning_requests.c
-    await conn.execute(t.provisioning_requests.insert().from_select(
+def _insert_statement() -> sa.Insert:
+    """``INSERT ... SELECT`` of one row, only if its integration exists (the URL's integration
+    may be unknown or deleted). Built once; a batch runs it as one executemany."""
+    i, r = t.integrations.c, t.provisioning_requests.c
+    source = sa.select(
+        i.id, i.tenant_id, sa.bindparam("request_id", type_=sa.String),
+        sa.bindparam("at", type_=t.TS), sa.bindparam("method", type_=sa.String),
+        sa.bindparam("path", type_=sa.String), sa.bindparam("status", type_=sa.Integer),
+        sa.bindparam("scim_type", type_=sa.String(32)),
+        sa.bindparam("duration_ms", type_=sa.Integer), sa.bindparam("summary", type_=sa.JSON),
+    ).where(i.id == sa.bindparam("integration_id"), i.tenant_id == sa.bindparam("tenant_id"))
+    return t.provisioning_requests.insert().from_select(
         [r.integration_id, r.tenant_id, r.request_id, r.at, r.method, r.path, r.status,
-         r.scim_type, r.duration_ms, r.summary], source))
+         r.scim_type, r.duration_ms, r.summary], source)
+
+
+_INSERT = _insert_statement()
+
+
+async def _insert(conn: AsyncConnection, batch: list[tuple[Entry, datetime]]) -> None:
+    await conn.execute(_INSERT, [
+        {"integration_id": entry.integration_id, "tenant_id": entry.tenant_id,
+         "request_id": entry.request_id, "at": at, "method": entry.method[:16],
+         "path": entry.path[:MAX_PATH], "status": entry.status, "scim_type": entry.scim_type,
+         "duration_ms": entry.duration_ms, "summary": entry.summary}
+        for entry, at in batch])
 
 
 async def prune(conn: AsyncConnection, integration_id: str, now: datetime,

@@ -91,15 +91,8 @@ async def revoke_all_for_owner(
     )
 
 
-async def verify(conn: AsyncConnection, token: str, now: datetime) -> ApiToken:
-    """Check a presented token: known, matching hash, not revoked, not expired."""
-    parts = split_token(token)
-    if parts is None:
-        raise Unauthenticated("malformed token")
-    token_id, secret = parts
-    row = (await conn.execute(
-        sa.select(t.api_tokens).where(t.api_tokens.c.id == token_id)
-    )).first()
+def check(row: sa.Row[Any] | None, secret: str, now: datetime) -> ApiToken:
+    """Check the secret against a fetched token row (None: no such token id)."""
     # Compare even when the row is missing, so timing does not tell which ids exist.
     expected = row.secret_hash if row is not None else hash_secret("x" * 8)
     if not hmac.compare_digest(expected, hash_secret(secret)) or row is None:
