@@ -71,31 +71,37 @@ def _attrs(call: Call) -> tuple[list[str], list[str]]:
 # -------------------------------------------------------------------------------- users
 
 
-async def _render_users(call: Call, items: list[TenantUser], excluded: list[str],
-                        attributes: list[str]) -> list[dict[str, Any]]:
-    skip_groups = projection.wants(excluded, "groups") or (
-        bool(attributes) and not projection.wants(attributes, "groups"))
-    by_user: dict[str, list[Group]] = {}
-    if items and not skip_groups:
-        by_user = await groups.groups_of_users(call.ctx, [u.id for u in items])
-    return [projection.project(
-        mapping.user_resource(u, call.urls, None if skip_groups else by_user.get(u.id, [])),
-        attributes, excluded) for u in items]
+def _wants_groups(excluded: list[str], attributes: list[str]) -> bool:
+    return not (projection.wants(excluded, "groups") or (
+        bool(attributes) and not projection.wants(attributes, "groups")))
 
 
-async def _user_result(call: Call, user: TenantUser, status: int = 200) -> Result:
+def _render_users(items: list[TenantUser], call: Call, excluded: list[str],
+                  attributes: list[str]) -> list[dict[str, Any]]:
+    """Users as SCIM resources; ``groups`` when the service loaded them (``with_groups``)."""
+    return [projection.project(mapping.user_resource(u, call.urls, u.groups), attributes,
+                               excluded) for u in items]
+
+
+def _user_result(call: Call, user: TenantUser, status: int = 200) -> Result:
     attributes, excluded = _attrs(call)
-    doc = (await _render_users(call, [user], excluded, attributes))[0]
+    doc = _render_users([user], call, excluded, attributes)[0]
     headers = {"ETag": user.etag}
     if status == 201:
         headers["Location"] = call.urls.user(user.id)
     return Result(status, doc, headers)
 
 
+def _call_wants_groups(call: Call) -> bool:
+    attributes, excluded = _attrs(call)
+    return _wants_groups(excluded, attributes)
+
+
 async def list_users(call: Call, params: ListParams) -> Result:
     page = await users.list_users(call.ctx, params.query, default_size=call.default_page_size,
-                                  max_size=call.limits.max_results)
-    docs = await _render_users(call, page.items, params.excluded, params.attributes)
+                                  max_size=call.limits.max_results,
+                                  with_groups=_wants_groups(params.excluded, params.attributes))
+    docs = _render_users(page.items, call, params.excluded, params.attributes)
     return Result(200, list_body(docs, page.total, params.query.start_index, page.next_cursor))
 
 
@@ -103,7 +109,8 @@ async def users_collection(call: Call) -> Result:
     if call.method == "GET":
         return await list_users(call, _list_params(call, call.query))
     draft = mapping.user_draft(_body(call))
-    return await _user_result(call, await users.create_user(call.ctx, draft), 201)
+    return _user_result(call, await users.create_user(
+        call.ctx, draft, with_groups=_call_wants_groups(call)), 201)
 
 
 async def users_search(call: Call) -> Result:
@@ -114,8 +121,8 @@ async def user_item(call: Call) -> Result:
     user_id = call.params["id"]
     if_match = call.headers.get("if-match")
     if call.method == "GET":
-        user = await users.get_user(call.ctx, user_id)
-        return _not_modified(call, user.etag) or await _user_result(call, user)
+        user = await users.get_user(call.ctx, user_id, with_groups=_call_wants_groups(call))
+        return _not_modified(call, user.etag) or _user_result(call, user)
     if call.method == "DELETE":
         await users.remove_from_tenant(call.ctx, user_id, if_match=if_match)
         return Result(204)
@@ -130,8 +137,9 @@ async def user_item(call: Call) -> Result:
         def apply(before: UserDraft) -> UserDraft:
             return patch.apply_user_patch(before, ops, user_id)
         change = apply
-    user = await users.update_user(call.ctx, user_id, change, if_match=if_match)
-    return await _user_result(call, user)
+    user = await users.update_user(call.ctx, user_id, change, if_match=if_match,
+                                   with_groups=_call_wants_groups(call))
+    return _user_result(call, user)
 
 
 # ------------------------------------------------------------------------------- groups
@@ -233,10 +241,12 @@ async def root_search(call: Call) -> Result:
     user_total = 0
     try:
         uq = ListQuery(q.filter, q.sort_by, q.descending, q.start_index, size)
-        page = await users.list_users(call.ctx, uq, max_size=call.limits.max_results)
+        page = await users.list_users(call.ctx, uq, max_size=call.limits.max_results,
+                                      with_groups=_wants_groups(params.excluded,
+                                                                params.attributes))
         user_total = page.total
         total += page.total
-        docs += await _render_users(call, page.items, params.excluded, params.attributes)
+        docs += _render_users(page.items, call, params.excluded, params.attributes)
     except InvalidFilter:
         failures += 1
     try:

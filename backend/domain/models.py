@@ -87,6 +87,9 @@ class TenantUser:
     version: int
     created_at: datetime
     updated_at: datetime
+    # The user's groups in this tenant, when the service was asked for them (``with_groups``),
+    # read in the same transaction as the user; None when not loaded.
+    groups: tuple[Group, ...] | None = None
 
     @property
     def id(self) -> str:

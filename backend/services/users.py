@@ -7,6 +7,7 @@ membership with its group memberships and bindings there; the global user stays.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +19,7 @@ from backend.domain.models import Page, SubjectType, TenantUser
 from backend.domain.permissions import Action, Resource
 from backend.domain.queries import ListQuery, UserDraft
 from backend.domain.text import fold
-from backend.persistence import filter_sql, paging, rows
+from backend.persistence import filter_sql, group_store, paging, rows
 from backend.persistence import user_store as store
 from backend.services import audit, authz, bindings, deletion_guard, passwords
 from backend.services.context import ServiceContext
@@ -71,10 +72,29 @@ async def _load_for_write(
     return found
 
 
-async def get_user(ctx: ServiceContext, user_id: str) -> TenantUser:
+async def _attach_groups(
+    ctx: ServiceContext, conn: AsyncConnection, tenant_id: str, found: list[TenantUser]
+) -> list[TenantUser]:
+    """Fill ``groups`` from the same transaction (a SCIM User carries its groups). Group
+    memberships are part of viewing a user, so they need ``USER:VIEW``; without it they stay
+    unloaded (None) rather than failing a write that has already been made."""
+    if not found or not await authz.can(ctx, conn, Resource.USER, Action.VIEW):
+        return found
+    by_user = await group_store.groups_of_users(conn, tenant_id, [u.id for u in found])
+    return [replace(u, groups=tuple(by_user.get(u.id, ()))) for u in found]
+
+
+async def _load_result(
+    ctx: ServiceContext, conn: AsyncConnection, tenant_id: str, user_id: str, with_groups: bool
+) -> TenantUser:
+    found = await _load(conn, tenant_id, user_id, lock=False)
+    return (await _attach_groups(ctx, conn, tenant_id, [found]))[0] if with_groups else found
+
+
+async def get_user(ctx: ServiceContext, user_id: str, *, with_groups: bool = False) -> TenantUser:
     async with ctx.db.read() as conn:
         tenant_id = await authz.require(ctx, conn, Resource.USER, Action.VIEW)
-        return await _load(conn, tenant_id, user_id, lock=False)
+        return await _load_result(ctx, conn, tenant_id, user_id, with_groups)
 
 
 async def get_users(ctx: ServiceContext, user_ids: list[str]) -> dict[str, TenantUser]:
@@ -85,7 +105,8 @@ async def get_users(ctx: ServiceContext, user_ids: list[str]) -> dict[str, Tenan
 
 
 async def list_users(
-    ctx: ServiceContext, query: ListQuery, *, default_size: int = 100, max_size: int = 1000
+    ctx: ServiceContext, query: ListQuery, *, default_size: int = 100, max_size: int = 1000,
+    with_groups: bool = False,
 ) -> Page[TenantUser]:
     async with ctx.db.read() as conn:
         tenant_id = await authz.require(ctx, conn, Resource.USER, Action.LIST)
@@ -95,28 +116,33 @@ async def list_users(
         # walks that index instead of sorting every member of the tenant.
         window = await paging.fetch(conn, base, store.M.c.user_id, query, sort_col=sort_col,
                                     default_size=default_size, max_size=max_size)
-    return Page([rows.tenant_user(r) for r in window.rows], window.total, window.next_cursor)
+        items = [rows.tenant_user(r) for r in window.rows]
+        if with_groups:
+            items = await _attach_groups(ctx, conn, tenant_id, items)
+    return Page(items, window.total, window.next_cursor)
 
 
 async def _hash(password: str | None) -> str | None:
     return None if password is None else await passwords.hash_password(password)
 
 
-async def create_user(ctx: ServiceContext, draft: UserDraft) -> TenantUser:
+async def create_user(
+    ctx: ServiceContext, draft: UserDraft, *, with_groups: bool = False
+) -> TenantUser:
     """Create the global user, or link an existing one (same userName) into this tenant."""
     draft = _validate(draft)
     if draft.password is not None:
         await _refuse_known_duplicate(ctx, draft.user_name)
     password_hash = await _hash(draft.password)
     try:
-        return await _create(ctx, draft, password_hash)
+        return await _create(ctx, draft, password_hash, with_groups)
     except IntegrityError:
         # A concurrent create committed this userName first (unique index; PostgreSQL only
         # fails once it has committed). A second attempt sees that user: a duplicate here
         # (409), or another tenant's user to link, as if the requests had not overlapped.
         pass
     try:
-        return await _create(ctx, draft, password_hash)
+        return await _create(ctx, draft, password_hash, with_groups)
     except IntegrityError:
         raise Conflict(f"userName {draft.user_name!r} already exists in this tenant") from None
 
@@ -131,7 +157,9 @@ async def _refuse_known_duplicate(ctx: ServiceContext, user_name: str) -> None:
             raise Conflict(f"userName {user_name!r} already exists in this tenant")
 
 
-async def _create(ctx: ServiceContext, draft: UserDraft, password_hash: str | None) -> TenantUser:
+async def _create(
+    ctx: ServiceContext, draft: UserDraft, password_hash: str | None, with_groups: bool
+) -> TenantUser:
     async with ctx.db.write() as conn:
         tenant_id = await authz.require(ctx, conn, Resource.USER, Action.CREATE)
         existing = await store.find_global(conn, draft.user_name, lock=True)
@@ -150,7 +178,7 @@ async def _create(ctx: ServiceContext, draft: UserDraft, password_hash: str | No
         await store.insert_membership(
             conn, tenant_id, user_id, active=draft.active, external_id=draft.external_id,
             integration_id=ctx.actor.integration_id, now=now)
-        created = await _load(conn, tenant_id, user_id, lock=False)
+        created = await _load_result(ctx, conn, tenant_id, user_id, with_groups)
         await audit.record(ctx, conn, action, "user", user_id, {
             "userName": draft.user_name, "active": draft.active,
             "externalId": draft.external_id})
@@ -185,15 +213,17 @@ def _identity_changes(current: TenantUser, new: UserDraft) -> list[str]:
 
 
 async def update_user(
-    ctx: ServiceContext, user_id: str, change: UserChange, *, if_match: str | None = None
+    ctx: ServiceContext, user_id: str, change: UserChange, *, if_match: str | None = None,
+    with_groups: bool = False,
 ) -> TenantUser:
     """Apply ``change`` (a PUT or PATCH computed by a door) to the current state, atomically."""
     return await deletion_guard.guarded(ctx, lambda: _update_user(ctx, user_id, change,
-                                                                  if_match))
+                                                                  if_match, with_groups))
 
 
 async def _update_user(
-    ctx: ServiceContext, user_id: str, change: UserChange, if_match: str | None
+    ctx: ServiceContext, user_id: str, change: UserChange, if_match: str | None,
+    with_groups: bool,
 ) -> TenantUser:
     refused: list[str] = []
     async with ctx.db.write() as conn:
@@ -216,7 +246,7 @@ async def _update_user(
             await _apply(ctx, conn, tenant_id, current, new, identity)
             await audit.record(ctx, conn, "user.update", "user", user_id,
                                _summary(before, new))
-            return await _load(conn, tenant_id, user_id, lock=False)
+            return await _load_result(ctx, conn, tenant_id, user_id, with_groups)
     raise Forbidden(
         f"cannot change {', '.join(refused)} of a user who also belongs to another tenant")
 
