@@ -219,6 +219,8 @@ deletion_guards = sa.Table(
     sa.Column("deprovisioned", sa.Integer, nullable=False),
     sa.Column("tripped_at", TS),
     sa.Column("held", sa.Integer, nullable=False),  # deprovisions refused since the trip
+    # The tenant's users when this window first needed its size (NULL: not counted yet).
+    sa.Column("base_members", sa.Integer),
 )
 
 ALL_TABLES = [

@@ -80,8 +80,11 @@ def profile_columns(profile: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def write_emails(conn: AsyncConnection, user_id: str, profile: dict[str, Any]) -> None:
-    await conn.execute(t.user_emails.delete().where(t.user_emails.c.user_id == user_id))
+async def write_emails(
+    conn: AsyncConnection, user_id: str, profile: dict[str, Any], *, new_user: bool = False
+) -> None:
+    if not new_user:  # a user inserted in this transaction has no rows to replace
+        await conn.execute(t.user_emails.delete().where(t.user_emails.c.user_id == user_id))
     values = [
         {"user_id": user_id, "value": e["value"][:320], "value_norm": fold(e["value"])[:320],
          "type": _text(e.get("type")), "is_primary": e.get("primary") is True}
@@ -100,7 +103,7 @@ async def insert_user(
         id=user_id, user_name=user_name, user_name_norm=fold(user_name), profile=profile,
         password_hash=password_hash, instance_owner=instance_owner, version=1,
         created_at=now, updated_at=now, **profile_columns(profile)))
-    await write_emails(conn, user_id, profile)
+    await write_emails(conn, user_id, profile, new_user=True)
 
 
 async def update_user(

@@ -6,8 +6,10 @@ transaction as the change (users who joined within the window are not counted), 
 window kept in the database (``deletion_guards``), so several server processes share one count.
 When the next one would exceed ``max(min_count, percent% of the tenant's users)`` within the
 window, it is refused, the guard trips, and every further deprovisioning from that integration
-is refused until an admin releases it. Everything else (creates, updates, group changes)
-keeps flowing.
+is refused until an admin releases it. The tenant's users are counted once per window, the first
+time the count passes ``min_count``, and kept with the window: the base of a percentage should
+not shrink as users go, and a deprovision then costs the same in a tenant of any size.
+Everything else (creates, updates, group changes) keeps flowing.
 
 The refusal is a 403 with a clear detail (see ``docs/security.md``): IdPs retry 5xx and 429
 indefinitely but report a 4xx to their admin as a failed object, which is the point.
@@ -77,11 +79,15 @@ async def _lock_row(conn: AsyncConnection, db_is_sqlite: bool, tenant_id: str,
     return (await conn.execute(stmt if db_is_sqlite else stmt.with_for_update())).one()
 
 
-async def _limit(conn: AsyncConnection, policy: GuardPolicy, tenant_id: str, count: int) -> int:
+async def _base(conn: AsyncConnection, tenant_id: str, count: int) -> int:
     members = (await conn.execute(sa.select(sa.func.count()).select_from(t.memberships)
                                   .where(t.memberships.c.tenant_id == tenant_id))).scalar_one()
     # Users removed in this window are no longer members; count them back into the base.
-    return max(policy.min_count, int(policy.percent * (members + count) / 100))
+    return int(members) + count
+
+
+def _limit(policy: GuardPolicy, base: int) -> int:
+    return max(policy.min_count, int(policy.percent * base / 100))
 
 
 async def count_deprovision(
@@ -97,21 +103,25 @@ async def count_deprovision(
     now = ctx.now()
     row = await _lock_row(conn, ctx.db.is_sqlite, tenant_id, integration_id, now)
     window_start, count = aware(row.window_start) or now, int(row.deprovisioned)
+    base: int | None = row.base_members
     if now - window_start >= policy.window:
-        window_start, count = now, 0
+        window_start, count, base = now, 0, None
     if row.tripped_at is not None:
-        limit = await _limit(conn, policy, tenant_id, count)
+        limit = _limit(policy, base if base is not None else await _base(conn, tenant_id, count))
         raise DeprovisionHeld(_HELD.format(count=count, limit=limit), trips=False)
     if member_since >= window_start:
         return
-    # The limit is never below min_count, so only a count past it needs the tenant's size:
-    # ordinary deprovisioning stays flat however large the tenant is.
+    # The limit is never below min_count, so only a count past it needs the tenant's size,
+    # and then once per window.
     if count + 1 > policy.min_count:
-        limit = await _limit(conn, policy, tenant_id, count)
+        if base is None:
+            base = await _base(conn, tenant_id, count)
+        limit = _limit(policy, base)
         if count + 1 > limit:
             raise DeprovisionHeld(_HELD.format(count=count, limit=limit), trips=True)
     await conn.execute(t.deletion_guards.update().where(g.integration_id == integration_id)
-                       .values(window_start=window_start, deprovisioned=count + 1))
+                       .values(window_start=window_start, deprovisioned=count + 1,
+                               base_members=base))
 
 
 async def guarded(ctx: ServiceContext, work: Callable[[], Awaitable[T]]) -> T:
@@ -169,7 +179,7 @@ async def release(ctx: ServiceContext, integration_id: str) -> GuardState:
         before = _state(await _row(conn, tenant_id, integration_id))
         await conn.execute(t.deletion_guards.update().where(g.integration_id == integration_id)
                            .values(tripped_at=None, deprovisioned=0, held=0,
-                                   window_start=ctx.now()))
+                                   window_start=ctx.now(), base_members=None))
         await audit.record(ctx, conn, "integration.release_deletion_guard", "integration",
                            integration_id, {"before": {
                                "tripped": before.tripped, "count": before.count,

@@ -178,7 +178,11 @@ async def _create(
         await store.insert_membership(
             conn, tenant_id, user_id, active=draft.active, external_id=draft.external_id,
             integration_id=ctx.actor.integration_id, now=now)
-        created = await _load_result(ctx, conn, tenant_id, user_id, with_groups)
+        created = await _load(conn, tenant_id, user_id, lock=False)
+        if existing is None and with_groups:
+            created = replace(created, groups=())  # inserted just now: in no group yet
+        elif with_groups:
+            created = (await _attach_groups(ctx, conn, tenant_id, [created]))[0]
         await audit.record(ctx, conn, action, "user", user_id, {
             "userName": draft.user_name, "active": draft.active,
             "externalId": draft.external_id})
@@ -266,8 +270,9 @@ async def _apply(
         password_hash = await _hash(new.password)
         await store.update_user(conn, current.id, new.user_name, new.profile, password_hash,
                                 now, emails_changed="emails" in identity)
-    await store.update_membership(conn, tenant_id, current.id, active=new.active,
-                                  external_id=new.external_id, now=now)
+    if (new.active, new.external_id) != (current.active, current.external_id):
+        await store.update_membership(conn, tenant_id, current.id, active=new.active,
+                                      external_id=new.external_id, now=now)
 
 
 def _summary(before: UserDraft, after: UserDraft) -> dict[str, Any]:

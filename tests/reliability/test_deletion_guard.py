@@ -125,3 +125,23 @@ async def test_deprovisioning_under_the_floor_does_not_count_the_tenant(db: Data
     assert counted == []
     _held(await rel.scim.delete(f"/Users/{users[3]}"))  # 4 > max(3, 20% of 6): counted now
     assert counted
+
+
+async def test_the_tenant_is_counted_once_per_window(db: Database) -> None:
+    """Past min_count the limit needs the tenant's size: it is counted once and kept with the
+    window, so later deprovisions stay flat in tenant size and the base does not shrink."""
+    rel = await open_rel(db, **{**GUARD, "deprovision_guard_percent": 50.0})
+    users = await _users(rel, 8)
+    counted: list[str] = []
+
+    def spy(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if "count(" in statement.lower() and "memberships" in statement:
+            counted.append(statement)
+
+    sa.event.listen(db.engine.sync_engine, "before_cursor_execute", spy)
+    for user in users[:4]:  # 4 <= max(2, 50% of 8)
+        assert (await rel.scim.delete(f"/Users/{user}")).status_code == 204
+    assert len(counted) == 1  # at the third, the first past min_count
+    _held(await rel.scim.delete(f"/Users/{users[4]}"))  # 5 > 50% of 8 (not of the 4 left)
+    assert len(counted) == 1
+    assert (await _state(rel))["count"] == 4

@@ -109,8 +109,14 @@ async def test_if_match_is_enforced(db: Database) -> None:
     user = await users.create_user(tf.ctx(), draft("etag@acme.test"))
     with pytest.raises(PreconditionFailed):
         await users.update_user(tf.ctx(), user.id, lambda d: d, if_match='W/"9.9"')
-    updated = await users.update_user(tf.ctx(), user.id, lambda d: d, if_match=user.etag)
+    unchanged = await users.update_user(tf.ctx(), user.id, lambda d: d, if_match=user.etag)
+    assert unchanged.etag == user.etag  # nothing changed, so the version did not either
+    updated = await users.update_user(
+        tf.ctx(), user.id, lambda d: UserDraft(d.user_name, d.profile, "ext-1", d.active),
+        if_match=user.etag)
     assert updated.version == user.version + 1
+    with pytest.raises(PreconditionFailed):  # the old ETag no longer matches
+        await users.update_user(tf.ctx(), user.id, lambda d: d, if_match=user.etag)
 
 
 async def test_invalid_user_names_are_refused(db: Database) -> None:
