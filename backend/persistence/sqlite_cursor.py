@@ -11,7 +11,8 @@ pages (a list page, a 100-member batch), and in one process write transactions a
 serialised by ``Database``'s lock, so no statement waits on another of this process's
 connections (WAL readers never wait). The one statement that can wait on *another process* is
 ``BEGIN IMMEDIATE`` (a CLI command, or a second process, holding the write lock; the wait is
-``busy_timeout``), so that one still goes through the driver thread and never stalls the loop.
+``busy_timeout``): it is tried inline with no wait, and only if the lock is taken does it go to
+the driver thread to wait there, so it never stalls the loop.
 
 It subclasses SQLAlchemy's adapter (pinned in pyproject.toml) and replaces only the execution
 path; errors still go through the adapter's exception translation. The sqlite3 connection is
@@ -46,6 +47,17 @@ def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) 
         return description, rows, cursor.rowcount, cursor.lastrowid
     finally:
         cursor.close()
+
+
+def _run_without_waiting(conn: sqlite3.Connection, operation: str, parameters: Any) -> Outcome:
+    """Try the statement with no busy wait: it takes the lock at once in the usual case (no
+    other process writing), and raises SQLITE_BUSY instead of blocking the loop otherwise."""
+    (timeout_ms,) = conn.execute("PRAGMA busy_timeout").fetchone()
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        return _run(conn, operation, parameters, False)
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
 
 
 def _waits_for_other_processes(operation: Any) -> bool:
@@ -87,11 +99,17 @@ class InlineCursor(sa_aiosqlite.AsyncAdapt_aiosqlite_cursor):
 
     async def _run(self, operation: Any, parameters: Any, many: bool) -> None:
         conn = self._connection._conn
-        if _waits_for_other_processes(operation):
-            outcome: Outcome = await self._connection._execute(
-                _run, conn, operation, parameters, many)
+        if not _waits_for_other_processes(operation):
+            outcome: Outcome = _run(conn, operation, parameters, many)
         else:
-            outcome = _run(conn, operation, parameters, many)
+            try:
+                outcome = _run_without_waiting(conn, operation, parameters)
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                    raise
+                # Another process holds the lock: wait for it (busy_timeout) off the loop.
+                outcome = await self._connection._execute(
+                    _run, conn, operation, parameters, many)
         self._description, rows, self._rowcount, self._lastrowid = outcome
         self._rows = collections.deque(rows)
 
