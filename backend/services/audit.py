@@ -34,6 +34,9 @@ def _scrub(summary: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_INSERT = t.audit_events.insert()  # values come as parameters: no statement built per event
+
+
 async def record(
     ctx: ServiceContext,
     conn: AsyncConnection,
@@ -44,20 +47,18 @@ async def record(
     *,
     tenant_id: str | None = None,
 ) -> None:
-    await conn.execute(
-        t.audit_events.insert().values(
-            tenant_id=tenant_id if tenant_id is not None else ctx.tenant_id,
-            at=ctx.now(),
-            actor_type=ctx.actor.type.value,
-            actor_id=ctx.actor.id,
-            actor_label=ctx.actor.label,
-            via=ctx.via.value,
-            action=action,
-            resource_type=resource_type,
-            resource_id=resource_id,
-            summary=_scrub(summary or {}),
-        )
-    )
+    await conn.execute(_INSERT, {
+        "tenant_id": tenant_id if tenant_id is not None else ctx.tenant_id,
+        "at": ctx.now(),
+        "actor_type": ctx.actor.type.value,
+        "actor_id": ctx.actor.id,
+        "actor_label": ctx.actor.label,
+        "via": ctx.via.value,
+        "action": action,
+        "resource_type": resource_type,
+        "resource_id": resource_id,
+        "summary": _scrub(summary or {}),
+    })
 
 
 def _utc(value: datetime) -> datetime:

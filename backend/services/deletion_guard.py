@@ -71,12 +71,18 @@ _HELD = ("deprovisioning held back by the accidental-deletion guard: this integr
 
 async def _lock_row(conn: AsyncConnection, db_is_sqlite: bool, tenant_id: str,
                     integration_id: str, now: datetime) -> sa.Row[Any]:
+    """The integration's guard row, locked (FOR UPDATE on PostgreSQL), created if missing."""
+    stmt = sa.select(t.deletion_guards).where(g.integration_id == integration_id)
+    if not db_is_sqlite:
+        stmt = stmt.with_for_update()
+    found = (await conn.execute(stmt)).first()
+    if found is not None:
+        return found
     dialect_insert = sqlite.insert if db_is_sqlite else postgresql.insert
     await conn.execute(dialect_insert(t.deletion_guards).values(
         integration_id=integration_id, tenant_id=tenant_id, window_start=now, deprovisioned=0,
-        tripped_at=None, held=0).on_conflict_do_nothing())
-    stmt = sa.select(t.deletion_guards).where(g.integration_id == integration_id)
-    return (await conn.execute(stmt if db_is_sqlite else stmt.with_for_update())).one()
+        tripped_at=None, held=0).on_conflict_do_nothing())  # a concurrent first one may win
+    return (await conn.execute(stmt)).one()
 
 
 async def _base(conn: AsyncConnection, tenant_id: str, count: int) -> int:
