@@ -144,6 +144,11 @@ def _rate_limited(wait: float) -> ScimError:
                      headers={"Retry-After": str(max(1, math.ceil(wait)))})
 
 
+def _read_only(method: str, path: str) -> bool:
+    """GETs and ``POST .search`` change nothing: one read transaction serves the request."""
+    return method == "GET" or (method == "POST" and path.rstrip("/").endswith("/.search"))
+
+
 def build_router(
     settings: Settings, *, clock: Clock | None = None, ids: IdFactory | None = None
 ) -> APIRouter:
@@ -181,7 +186,12 @@ def build_router(
         request_log, limiter = helpers(request)
         trace = _Trace()
         try:
-            result = await _handle(request, tenant, integration_id, path, limiter, trace)
+            if _read_only(request.method, path):
+                async with request.app.state.db.reading():
+                    result = await _handle(request, tenant, integration_id, path, limiter,
+                                           trace)
+            else:
+                result = await _handle(request, tenant, integration_id, path, limiter, trace)
             response = scim_response(result.status, result.body, result.headers)
             trace.result_body = result.body
             scim_type = None

@@ -22,8 +22,9 @@ from backend.config import Settings
 from backend.persistence import sqlite_cursor
 
 _WRITE = "tessera_write"
-# The transaction opened by ``Database.atomic()`` in this task, with the Database that owns it.
-_AMBIENT: ContextVar[tuple[Database, AsyncConnection] | None] = ContextVar(
+# The transaction opened by ``Database.atomic()`` (writable) or ``Database.reading()`` (read
+# only) in this task, with the Database that owns it.
+_AMBIENT: ContextVar[tuple[Database, AsyncConnection, bool] | None] = ContextVar(
     "tessera_ambient_transaction", default=None)
 
 
@@ -85,9 +86,9 @@ class Database:
         settings.ensure_data_dir()
         return cls(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
 
-    def _ambient(self) -> AsyncConnection | None:
+    def _ambient(self) -> tuple[AsyncConnection, bool] | None:
         ambient = _AMBIENT.get()
-        return ambient[1] if ambient is not None and ambient[0] is self else None
+        return (ambient[1], ambient[2]) if ambient is not None and ambient[0] is self else None
 
     @asynccontextmanager
     async def atomic(self) -> AsyncIterator[None]:
@@ -98,7 +99,22 @@ class Database:
         them commit together at the end, or none does if the process dies first.
         """
         async with self.write() as conn:
-            token = _AMBIENT.set((self, conn))
+            token = _AMBIENT.set((self, conn, True))
+            try:
+                yield
+            finally:
+                _AMBIENT.reset(token)
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[None]:
+        """One read transaction around a read-only request (a SCIM GET): its ``read()`` blocks,
+        authentication included, share it and one snapshot instead of opening one each.
+        ``write()`` blocks inside still get a transaction of their own."""
+        if self._ambient() is not None:
+            yield
+            return
+        async with self.engine.connect() as conn, conn.begin():
+            token = _AMBIENT.set((self, conn, False))
             try:
                 yield
             finally:
@@ -112,9 +128,12 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         ambient = self._ambient()
-        if ambient is not None:
-            async with self._savepoint(ambient) as conn:
+        if ambient is not None and ambient[1]:
+            async with self._savepoint(ambient[0]) as conn:
                 yield conn
+            return
+        if ambient is not None:
+            yield ambient[0]
             return
         async with self.engine.connect() as conn, conn.begin():
             yield conn
@@ -123,8 +142,8 @@ class Database:
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """One write transaction: committed on success, rolled back on any exception."""
         ambient = self._ambient()
-        if ambient is not None:
-            async with self._savepoint(ambient) as conn:
+        if ambient is not None and ambient[1]:
+            async with self._savepoint(ambient[0]) as conn:
                 yield conn
             return
         if self._write_lock is None:
