@@ -8,10 +8,11 @@ adds its own."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
 import sqlalchemy as sa
 
 from backend.persistence.db import Database
@@ -37,11 +38,11 @@ async def test_a_read_and_a_write_each_run_one_transaction_besides_the_log(
 ) -> None:
     created = await scim.post("/Users", user_body("tx@example.com"))  # also stamps last_used
     user_id = created.json()["id"]
-    reads = [
+    search = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]}
+    reads: list[Callable[[], Awaitable[httpx.Response]]] = [
         lambda: scim.get("/Users", params={"filter": 'userName eq "tx@example.com"'}),
         lambda: scim.get(f"/Users/{user_id}"),
-        lambda: scim.post("/.search", {"schemas": [
-            "urn:ietf:params:scim:api:messages:2.0:SearchRequest"]}),
+        lambda: scim.post("/.search", search),
     ]
     for read in reads:
         with _transactions(db) as began:
