@@ -146,14 +146,18 @@ async def user_item(call: Call) -> Result:
 
 
 async def _render_groups(call: Call, items: list[Group], excluded: list[str],
-                         attributes: list[str]) -> list[dict[str, Any]]:
+                         attributes: list[str], *, no_members: bool = False,
+                         ) -> list[dict[str, Any]]:
+    """``no_members``: the groups are known to be empty (just created without members), so
+    their members need no read."""
     skip = projection.wants(excluded, "members") or (
         bool(attributes) and not projection.wants(attributes, "members")
         and not _names(attributes, "members.display"))
     # members.display is only rendered when asked for (attributes=members.display): clients
     # compare members exactly as they wrote them (value, $ref, type).
     display = _names(attributes, "members.display")
-    members = {} if skip or not items else await groups.members(call.ctx, [g.id for g in items])
+    members = {} if skip or no_members or not items else await groups.members(
+        call.ctx, [g.id for g in items])
     return [projection.project(
         mapping.group_resource(g, call.urls, None if skip else members.get(g.id, []), display),
         attributes, excluded) for g in items]
@@ -163,9 +167,10 @@ def _names(attributes: list[str], dotted: str) -> bool:
     return any(a.lower().rpartition(":")[2] == dotted for a in attributes)
 
 
-async def _group_result(call: Call, group: Group, status: int = 200) -> Result:
+async def _group_result(call: Call, group: Group, status: int = 200, *,
+                        no_members: bool = False) -> Result:
     attributes, excluded = _attrs(call)
-    doc = (await _render_groups(call, [group], excluded, attributes))[0]
+    doc = (await _render_groups(call, [group], excluded, attributes, no_members=no_members))[0]
     headers = {"ETag": group.etag}
     if status == 201:
         headers["Location"] = call.urls.group(group.id)
@@ -195,7 +200,7 @@ async def groups_collection(call: Call) -> Result:
         return await list_groups(call, _list_params(call, call.query))
     name, external, members = _group_input(_body(call))
     group = await groups.create_group(call.ctx, name, external, tuple(members))
-    return await _group_result(call, group, 201)
+    return await _group_result(call, group, 201, no_members=not members)
 
 
 async def groups_search(call: Call) -> Result:

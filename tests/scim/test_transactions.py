@@ -54,3 +54,15 @@ async def test_a_read_and_a_write_each_run_one_transaction_besides_the_log(
             {"op": "replace", "path": "displayName", "value": "Tx"}))
     assert response.status_code == 200 and response.json()["groups"] == []
     assert len(began) == 3  # authentication, the change (with its groups), the request log
+
+
+async def test_creating_an_empty_group_reads_no_members_afterwards(
+    db: Database, scim: Scim
+) -> None:
+    await scim.get("/Groups")  # stamps the token's last use
+    with _transactions(db) as began:
+        response = await scim.post("/Groups", {
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Tx"})
+    assert response.status_code == 201, response.text
+    assert response.json().get("members", []) == []
+    assert len(began) == 3  # authentication, the create, the request log
