@@ -1,13 +1,12 @@
 """Filter trees -> SQL, through a whitelist of attribute mappings. Never pasted into SQL.
 
-Each filterable attribute maps to a column (or an EXISTS over a child table) and says whether it
+Each filterable attribute maps to a column (or an IN over a child table) and says whether it
 compares case-exactly, following the SCIM schemas' ``caseExact``. Anything else is refused with
 ``InvalidFilter``, so an unknown attribute never silently answers an empty list.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,12 +35,17 @@ class Attr:
 
 @dataclass(frozen=True, slots=True)
 class MultiValued:
-    """A multi-valued attribute answered with EXISTS over a child table."""
+    """A multi-valued attribute answered from a child table: ``parent_key IN (SELECT child_key
+    FROM child WHERE ...)``. Not a correlated EXISTS: that is probed once per parent row, while
+    the IN list comes from the child table's own index (an email lookup at 100k users)."""
 
-    table: sa.Table
-    link: Callable[[], Clause]  # correlates child rows with the parent row
+    parent_key: Any
+    child_key: Any
     sub: dict[str, Attr]
     default_sub: str = "value"
+
+    def matching(self, inner: Clause) -> Clause:
+        return self.parent_key.in_(sa.select(self.child_key).where(inner))  # type: ignore[no-any-return]
 
 
 U, M, G, E, GM = t.users, t.memberships, t.groups, t.user_emails, t.group_members
@@ -60,7 +64,7 @@ USER_ATTRS: dict[str, Attr | MultiValued] = {
     "meta.lastmodified": Attr(M.c.updated_at, kind="datetime"),
     "employeenumber": Attr(U.c.employee_number),
     "department": Attr(U.c.department),
-    "emails": MultiValued(E, lambda: E.c.user_id == U.c.id, {
+    "emails": MultiValued(U.c.id, E.c.user_id, {
         "value": Attr(E.c.value_norm, folded=True),
         "type": Attr(E.c.type),
         "primary": Attr(E.c.is_primary, kind="boolean"),
@@ -74,7 +78,7 @@ GROUP_ATTRS: dict[str, Attr | MultiValued] = {
     "displayname": Attr(G.c.display_name_norm, folded=True),
     "meta.created": Attr(G.c.created_at, kind="datetime"),
     "meta.lastmodified": Attr(G.c.updated_at, kind="datetime"),
-    "members": MultiValued(GM, lambda: GM.c.group_id == G.c.id, {
+    "members": MultiValued(G.c.id, GM.c.group_id, {
         "value": Attr(GM.c.user_id, case_exact=True),
     }),
 }
@@ -192,8 +196,7 @@ class Translator:
             sub_attr = multi.sub.get(sub or multi.default_sub)
             if sub_attr is None:
                 raise InvalidFilter(f"filtering on {key!r} is not supported")
-            inner = _compare(sub_attr, op, value)
-            return sa.exists().where(multi.link(), inner)
+            return multi.matching(_compare(sub_attr, op, value))
         attr = self._lookup(key, key)
         assert isinstance(attr, Attr)
         return _compare(attr, op, value)
@@ -203,8 +206,7 @@ class Translator:
         multi = self._lookup(key, key)
         if not isinstance(multi, MultiValued):
             raise InvalidFilter(f"{node.path.attr!r} is not multi-valued")
-        inner = Translator(dict(multi.sub), self.urn).clause(node.filter)
-        return sa.exists().where(multi.link(), inner)
+        return multi.matching(Translator(dict(multi.sub), self.urn).clause(node.filter))
 
 
 USERS = Translator(USER_ATTRS, USER_URN)

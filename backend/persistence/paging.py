@@ -49,8 +49,12 @@ def page_size(query: ListQuery, default: int, maximum: int) -> int:
 async def fetch(
     conn: AsyncConnection, base: sa.Select[Any], id_col: Any, query: ListQuery,
     *, sort_col: Any = None, default_size: int = 100, max_size: int = 1000,
+    count: sa.Select[Any] | None = None, narrow: sa.Select[Any] | None = None,
 ) -> Window:
-    """Run ``base`` (already filtered and tenant-scoped) for one page."""
+    """Run ``base`` (already filtered and tenant-scoped) for one page. ``count``: a cheaper
+    statement that counts the same rows (an unfiltered list counts one index, not the join).
+    ``narrow``: the same rows' ids from one index, in id order (unfiltered, unsorted lists): an
+    OFFSET then skips index entries only, and only the page's rows are joined and read."""
     size = page_size(query, default_size, max_size)
     order = [] if sort_col is None else [sort_col.desc() if query.descending else sort_col.asc()]
     stmt = base.order_by(*order, id_col)
@@ -64,14 +68,17 @@ async def fetch(
             stmt = stmt.offset(start - 1)
         else:
             raise InvalidValue("cursor does not match this query", field="cursor")
+    elif narrow is not None and sort_col is None and start > 1:
+        page_ids = narrow.order_by(id_col).offset(start - 1).limit(size)
+        stmt = stmt.where(id_col.in_(page_ids))
     else:
         stmt = stmt.offset(start - 1)
     rows = list((await conn.execute(stmt.limit(size))).all()) if size else []
     total = _proven_total(query, start, size, len(rows))
     if total is None:
-        total = (await conn.execute(
-            sa.select(sa.func.count()).select_from(base.order_by(None).subquery())
-        )).scalar_one()
+        if count is None:
+            count = sa.select(sa.func.count()).select_from(base.order_by(None).subquery())
+        total = (await conn.execute(count)).scalar_one()
     next_cursor = None
     if query.cursor is not None and rows and len(rows) == size:
         next_cursor = (encode_cursor("id", rows[-1].id) if sort_col is None

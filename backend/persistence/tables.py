@@ -88,7 +88,8 @@ memberships = sa.Table(
     sa.Column("version", sa.Integer, nullable=False, default=1),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("updated_at", TS, nullable=False),
-    sa.Index(None, "tenant_id", "external_id"),
+    # With user_id, an externalId lookup (ordered by user_id, like every user page) is one seek.
+    sa.Index(None, "tenant_id", "external_id", "user_id"),
     sa.Index(None, "user_id"),
 )
 

@@ -120,6 +120,14 @@ async def update_user(
         await write_emails(conn, user_id, profile)
 
 
+def count_tenant_members(tenant_id: str) -> sa.Select[Any]:
+    return sa.select(sa.func.count()).select_from(M).where(M.c.tenant_id == tenant_id)
+
+
+def tenant_member_ids(tenant_id: str) -> sa.Select[Any]:
+    return sa.select(M.c.user_id).where(M.c.tenant_id == tenant_id)
+
+
 async def insert_membership(
     conn: AsyncConnection, tenant_id: str, user_id: str, *, active: bool | None,
     external_id: str | None, integration_id: str | None, now: datetime,

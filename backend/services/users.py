@@ -114,8 +114,14 @@ async def list_users(
                                                 query.sort_by)
         # memberships.user_id (= users.id) orders along the (tenant_id, user_id) key, so a page
         # walks that index instead of sorting every member of the tenant.
-        window = await paging.fetch(conn, base, store.M.c.user_id, query, sort_col=sort_col,
-                                    default_size=default_size, max_size=max_size)
+        # Unfiltered, every membership of the tenant is a row: count and skip on that index
+        # alone (a deep startIndex page at 100k users otherwise joined every row it skipped).
+        unfiltered = query.filter is None
+        window = await paging.fetch(
+            conn, base, store.M.c.user_id, query, sort_col=sort_col,
+            default_size=default_size, max_size=max_size,
+            count=store.count_tenant_members(tenant_id) if unfiltered else None,
+            narrow=store.tenant_member_ids(tenant_id) if unfiltered else None)
         items = [rows.tenant_user(r) for r in window.rows]
         if with_groups:
             items = await _attach_groups(ctx, conn, tenant_id, items)
