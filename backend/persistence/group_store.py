@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -107,6 +108,21 @@ async def members_of(
 _ARMS = 200  # groups per statement; SQLite allows 500 arms in one compound SELECT
 
 
+@functools.lru_cache(maxsize=32)
+def _first_members_sql(arms: int, after: bool) -> sa.TextClause:
+    """One ``LIMIT`` arm per group, UNION ALL'd; built once per arm count. Plain SQL text with
+    bound parameters only: SQLAlchemy spent ~200 ms per GraphQL page building and keying a
+    100-arm Core statement, against ~1 ms to run it."""
+    seek = " AND user_id > :after" if after else ""
+    union = " UNION ALL ".join(
+        f"SELECT * FROM (SELECT group_id, user_id FROM group_members WHERE group_id = :g{i}"
+        f"{seek} ORDER BY user_id LIMIT :lim) AS arm{i}" for i in range(arms))
+    return sa.text(
+        f"SELECT picked.group_id, picked.user_id, users.user_name, users.display_name "
+        f"FROM ({union}) AS picked JOIN users ON users.id = picked.user_id "
+        f"ORDER BY picked.group_id, picked.user_id")
+
+
 async def _first_members(
     conn: AsyncConnection, group_ids: list[str], limit: int, after: str | None,
     out: dict[str, list[GroupMember]],
@@ -116,17 +132,12 @@ async def _first_members(
     A window function over the groups' members would read every member of a 50,000-member
     group to keep 20; a UNION ALL of per-group ``LIMIT`` arms reads only what it returns.
     """
-    arms = []
-    for gid in group_ids:
-        arm = sa.select(GM.c.group_id, GM.c.user_id).where(GM.c.group_id == gid)
-        if after is not None:
-            arm = arm.where(GM.c.user_id > after)
-        arms.append(sa.select(arm.order_by(GM.c.user_id).limit(limit).subquery()))
-    picked = (arms[0] if len(arms) == 1 else sa.union_all(*arms)).subquery()
-    stmt = (sa.select(picked.c.group_id, picked.c.user_id, U.c.user_name, U.c.display_name)
-            .join(U, U.c.id == picked.c.user_id)
-            .order_by(picked.c.group_id, picked.c.user_id))
-    for r in await conn.execute(stmt):
+    params: dict[str, object] = {f"g{i}": gid for i, gid in enumerate(group_ids)}
+    params["lim"] = limit
+    if after is not None:
+        params["after"] = after
+    stmt = _first_members_sql(len(group_ids), after is not None)
+    for r in await conn.execute(stmt, params):
         out[r.group_id].append(GroupMember(r.group_id, r.user_id, r.user_name, r.display_name))
 
 
