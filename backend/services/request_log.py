@@ -88,12 +88,25 @@ class RequestLog:
         self._writes = 0
         self._pending: list[tuple[Entry, datetime]] = []
         self._committing = asyncio.Lock()
+        self._queued = 0  # rows ever queued; row n is the n-th (0-based)
+        self._taken = 0  # rows below this number were taken by a committing writer
 
     async def write(self, entry: Entry) -> None:
-        """Never raises: losing a log row must not turn into an error for anyone."""
+        """Never raises: losing a log row must not turn into an error for anyone.
+
+        A writer whose row a writer ahead of it already committed returns without a commit of
+        its own. Without that check, under sustained load every writer found some newer row and
+        committed it: one log commit per request, competing with the requests for the write
+        lock, and the waiting writers (each holding its finished request) piled up without
+        bound (the 100k bench: 70,000 waiting, 1.6 GB)."""
+        mine = self._queued
+        self._queued += 1
         self._pending.append((entry, self.clock()))
         async with self._committing:
-            batch, self._pending = self._pending, []  # empty: committed by a writer ahead
+            if mine < self._taken:
+                return
+            batch, self._pending = self._pending, []
+            self._taken = self._queued
             for start in range(0, len(batch), MAX_BATCH):
                 await self._commit(batch[start:start + MAX_BATCH])
 
