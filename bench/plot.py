@@ -30,9 +30,7 @@ def plot(paths: list[Path], out: Path) -> None:
     (fill_ax, list_ax), (patch_ax, lookup_ax) = axes
     largest = max(reports, key=lambda r: r["config"]["users"])
     for target, color in COLORS.items():
-        run = _first_run(largest, target)
-        if run is None:
-            continue
+        run = _first_run(largest, target) or {"phases": {}}  # a --tessera-only run has no peer
         for ax, phase in ((fill_ax, "big_group_fill"), (list_ax, "list_users")):
             series = run["phases"].get(phase, {}).get("series", [])
             if series:
