@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 
@@ -23,11 +24,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(url: str, schema: str | None) -> Iterator[str]:
-    """Serve the database at ``url``; yields the server's base URL (also its public URL)."""
+def live_server(url: str, schema: str | None, **settings: Any) -> Iterator[str]:
+    """Serve the database at ``url``; yields the server's base URL (also its public URL).
+    ``settings`` override Settings fields (e.g. ``scim_rate_per_second=0``)."""
     port = free_port()
     db = Database(url, pg_schema=schema)
-    app = create_app(Settings(database_url=url, host="127.0.0.1", port=port), db)
+    app = create_app(Settings(database_url=url, host="127.0.0.1", port=port, **settings), db)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="on"))
 
