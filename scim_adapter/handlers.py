@@ -76,7 +76,7 @@ def _wants_groups(excluded: list[str], attributes: list[str]) -> bool:
         bool(attributes) and not projection.wants(attributes, "groups")))
 
 
-def _render_users(items: list[TenantUser], call: Call, excluded: list[str],
+def _render_users(call: Call, items: list[TenantUser], excluded: list[str],
                   attributes: list[str]) -> list[dict[str, Any]]:
     """Users as SCIM resources; ``groups`` when the service loaded them (``with_groups``)."""
     return [projection.project(mapping.user_resource(u, call.urls, u.groups), attributes,
@@ -85,7 +85,7 @@ def _render_users(items: list[TenantUser], call: Call, excluded: list[str],
 
 def _user_result(call: Call, user: TenantUser, status: int = 200) -> Result:
     attributes, excluded = _attrs(call)
-    doc = _render_users([user], call, excluded, attributes)[0]
+    doc = _render_users(call, [user], excluded, attributes)[0]
     headers = {"ETag": user.etag}
     if status == 201:
         headers["Location"] = call.urls.user(user.id)
@@ -101,7 +101,7 @@ async def list_users(call: Call, params: ListParams) -> Result:
     page = await users.list_users(call.ctx, params.query, default_size=call.default_page_size,
                                   max_size=call.limits.max_results,
                                   with_groups=_wants_groups(params.excluded, params.attributes))
-    docs = _render_users(page.items, call, params.excluded, params.attributes)
+    docs = _render_users(call, page.items, params.excluded, params.attributes)
     return Result(200, list_body(docs, page.total, params.query.start_index, page.next_cursor))
 
 
@@ -251,7 +251,7 @@ async def root_search(call: Call) -> Result:
                                                                 params.attributes))
         user_total = page.total
         total += page.total
-        docs += _render_users(page.items, call, params.excluded, params.attributes)
+        docs += _render_users(call, page.items, params.excluded, params.attributes)
     except InvalidFilter:
         failures += 1
     try:

@@ -98,12 +98,8 @@ class Database:
         failing call rolls back only its own changes, later calls see earlier ones, and all of
         them commit together at the end, or none does if the process dies first.
         """
-        async with self.write() as conn:
-            token = _AMBIENT.set((self, conn, True))
-            try:
-                yield
-            finally:
-                _AMBIENT.reset(token)
+        async with self.write() as conn, self._ambient_as(conn, writable=True):
+            yield
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[None]:
@@ -113,12 +109,17 @@ class Database:
         if self._ambient() is not None:
             yield
             return
-        async with self.engine.connect() as conn, conn.begin():
-            token = _AMBIENT.set((self, conn, False))
-            try:
-                yield
-            finally:
-                _AMBIENT.reset(token)
+        async with self.engine.connect() as conn, conn.begin(), \
+                self._ambient_as(conn, writable=False):
+            yield
+
+    @asynccontextmanager
+    async def _ambient_as(self, conn: AsyncConnection, *, writable: bool) -> AsyncIterator[None]:
+        token = _AMBIENT.set((self, conn, writable))
+        try:
+            yield
+        finally:
+            _AMBIENT.reset(token)
 
     @asynccontextmanager
     async def _savepoint(self, conn: AsyncConnection) -> AsyncIterator[AsyncConnection]:

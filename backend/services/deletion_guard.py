@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from backend.domain.errors import Forbidden, NotFound
 from backend.domain.permissions import Action, Resource
 from backend.persistence import tables as t
+from backend.persistence import user_store
 from backend.persistence.rows import aware
 from backend.services import audit, authz
 from backend.services.context import ServiceContext
@@ -86,8 +87,7 @@ async def _lock_row(conn: AsyncConnection, db_is_sqlite: bool, tenant_id: str,
 
 
 async def _base(conn: AsyncConnection, tenant_id: str, count: int) -> int:
-    members = (await conn.execute(sa.select(sa.func.count()).select_from(t.memberships)
-                                  .where(t.memberships.c.tenant_id == tenant_id))).scalar_one()
+    members = (await conn.execute(user_store.count_tenant_members(tenant_id))).scalar_one()
     # Users removed in this window are no longer members; count them back into the base.
     return int(members) + count
 

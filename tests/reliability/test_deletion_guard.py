@@ -31,6 +31,18 @@ async def _state(rel: Rel) -> dict[str, Any]:
     return state
 
 
+def _tenant_counts(db: Database) -> list[str]:
+    """The count(*) statements over memberships (the tenant's size) that run from now on."""
+    counted: list[str] = []
+
+    def spy(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if "count(" in statement.lower() and "memberships" in statement:
+            counted.append(statement)
+
+    sa.event.listen(db.engine.sync_engine, "before_cursor_execute", spy)
+    return counted
+
+
 def _held(r: httpx.Response) -> None:
     assert r.status_code == 403, r.text
     assert "accidental-deletion guard" in r.json()["detail"]
@@ -112,13 +124,7 @@ async def test_deprovisioning_under_the_floor_does_not_count_the_tenant(db: Data
     memberships, so a delete costs the same in a tenant of 10 or 100,000 users."""
     rel = await open_rel(db, **{**GUARD, "deprovision_guard_min_count": 3})
     users = await _users(rel, 6)
-    counted: list[str] = []
-
-    def spy(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        if "count(" in statement.lower() and "memberships" in statement:
-            counted.append(statement)
-
-    sa.event.listen(db.engine.sync_engine, "before_cursor_execute", spy)
+    counted = _tenant_counts(db)
     assert (await rel.scim.delete(f"/Users/{users[0]}")).status_code == 204
     assert (await rel.scim.delete(f"/Users/{users[1]}")).status_code == 204
     assert (await rel.scim.delete(f"/Users/{users[2]}")).status_code == 204
@@ -132,13 +138,7 @@ async def test_the_tenant_is_counted_once_per_window(db: Database) -> None:
     window, so later deprovisions stay flat in tenant size and the base does not shrink."""
     rel = await open_rel(db, **{**GUARD, "deprovision_guard_percent": 50.0})
     users = await _users(rel, 8)
-    counted: list[str] = []
-
-    def spy(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        if "count(" in statement.lower() and "memberships" in statement:
-            counted.append(statement)
-
-    sa.event.listen(db.engine.sync_engine, "before_cursor_execute", spy)
+    counted = _tenant_counts(db)
     for user in users[:4]:  # 4 <= max(2, 50% of 8)
         assert (await rel.scim.delete(f"/Users/{user}")).status_code == 204
     assert len(counted) == 1  # at the third, the first past min_count
