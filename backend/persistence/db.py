@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from backend.config import Settings
 from backend.persistence import sqlite_cursor
+from backend.persistence.sqlite_checkpoint import AUTOCHECKPOINT_PAGES, Checkpointer
 
 _WRITE = "tessera_write"
 # The transaction opened by ``Database.atomic()`` (writable) or ``Database.reading()`` (read
@@ -28,7 +29,9 @@ _AMBIENT: ContextVar[tuple[Database, AsyncConnection, bool] | None] = ContextVar
     "tessera_ambient_transaction", default=None)
 
 
-def _install_sqlite_hooks(engine: AsyncEngine, busy_timeout_ms: int) -> None:
+def _install_sqlite_hooks(
+    engine: AsyncEngine, busy_timeout_ms: int, background_checkpoints: bool
+) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take BEGIN over from the driver (SQLAlchemy's documented aiosqlite recipe), so
@@ -41,6 +44,8 @@ def _install_sqlite_hooks(engine: AsyncEngine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         # Same LIKE semantics as PostgreSQL: case-sensitive; case-insensitive filters fold.
         cursor.execute("PRAGMA case_sensitive_like=ON")
+        if background_checkpoints:  # see sqlite_checkpoint
+            cursor.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -76,9 +81,10 @@ class Database:
             # Statements run on the loop's thread, not aiosqlite's (see sqlite_cursor).
             kwargs["connect_args"] = {"check_same_thread": False}
         self.engine = create_async_engine(url, **kwargs)
+        self._checkpointer = _checkpointer_for(url) if self.is_sqlite else None
         if self.is_sqlite:
             sqlite_cursor.install()
-            _install_sqlite_hooks(self.engine, busy_timeout_ms)
+            _install_sqlite_hooks(self.engine, busy_timeout_ms, self._checkpointer is not None)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
 
     @classmethod
@@ -155,6 +161,8 @@ class Database:
             conn = await conn.execution_options(**{_WRITE: True})
             async with conn.begin():
                 yield conn
+        if self._checkpointer is not None:
+            self._checkpointer.committed()
 
     def for_update(self, stmt: sa.Select[Any]) -> sa.Select[Any]:
         """Lock selected rows on PostgreSQL; SQLite writes are already serialised."""
@@ -166,4 +174,15 @@ class Database:
         return True
 
     async def dispose(self) -> None:
+        if self._checkpointer is not None:
+            await asyncio.to_thread(self._checkpointer.close)
         await self.engine.dispose()
+
+
+def _checkpointer_for(url: str) -> Checkpointer | None:
+    """A background checkpointer for a SQLite file (none for an in-memory database)."""
+    parsed = sa.engine.make_url(url)
+    path = parsed.database
+    if not path or path == ":memory:" or parsed.query.get("mode") == "memory":
+        return None
+    return Checkpointer(path)
