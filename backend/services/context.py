@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +25,17 @@ def utc_now() -> datetime:
 
 
 def new_id() -> str:
-    return str(uuid.uuid4())
+    """A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits.
+
+    Time-ordered ids put new rows at the end of every index keyed by id (users, memberships,
+    group members, e-mails) instead of on a random page: a write dirties one hot page instead
+    of a cold one per index, which kept creates and fills flat as directories grow. The ids
+    stay opaque to clients (and reveal only what ``meta.created`` already shows)."""
+    millis = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (millis & 0xFFFF_FFFF_FFFF) << 80 | 0x7 << 76 | (rand >> 68 & 0xFFF) << 64 \
+        | 0b10 << 62 | rand & 0x3FFF_FFFF_FFFF_FFFF
+    return str(uuid.UUID(int=value))
 
 
 @dataclass
