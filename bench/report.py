@@ -33,8 +33,9 @@ def median_phases(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def scaling(run: dict[str, Any]) -> dict[str, float | None]:
-    """Growth figures of one run, the flatness targets of the issue."""
+def scaling(run: dict[str, Any], warmup: int = 0) -> dict[str, float | None]:
+    """Growth figures of one run, the flatness targets of the issue. ``warmup``: the first
+    requests of a series left out of its growth (the concurrency; see ``decile_growth``)."""
     phases = run["phases"]
 
     def p50(name: str) -> float | None:
@@ -46,7 +47,7 @@ def scaling(run: dict[str, Any]) -> dict[str, float | None]:
 
     def series_growth(name: str) -> float | None:
         series = [(x, y) for x, y in phases.get(name, {}).get("series", [])]
-        value = decile_growth(series) if len(series) >= 2 else math.nan
+        value = decile_growth(series, warmup) if len(series) >= 2 else math.nan
         return None if math.isnan(value) else round(value, 3)
 
     fill = phases.get("big_group_fill", {}).get("series", [])
@@ -69,12 +70,14 @@ def scaling(run: dict[str, Any]) -> dict[str, float | None]:
 def build(config: dict[str, Any], runs: list[dict[str, Any]]) -> dict[str, Any]:
     ours = [r for r in runs if r["target"] == "tessera"]
     peer = [r for r in runs if r["target"] == "peer"]
+    warmup = int(config.get("concurrency", 1))
     report: dict[str, Any] = {
         "config": config,
         "runs": runs,
         "verified": all(not r["failures"] for r in runs),
         "median": {"tessera": median_phases(ours), "peer": median_phases(peer)},
-        "scaling": {"tessera": [scaling(r) for r in ours], "peer": [scaling(r) for r in peer]},
+        "scaling": {"tessera": [scaling(r, warmup) for r in ours],
+                    "peer": [scaling(r, warmup) for r in peer]},
     }
     if ours and peer:
         report["ratios"] = median_ratios([r["phases"] for r in ours],

@@ -98,8 +98,14 @@ def growth(first: Sequence[float], last: Sequence[float]) -> float:
     return statistics.median(last) / base if base > 0 else math.nan
 
 
-def decile_growth(series: Sequence[tuple[float, float]]) -> float:
-    """Growth of latency from the first tenth of a series (ordered by x) to its last tenth."""
+def decile_growth(series: Sequence[tuple[float, float]], warmup: int = 0) -> float:
+    """Growth of latency from the first tenth of a series (ordered by x) to its last tenth.
+
+    ``warmup`` leading points are left out: with C concurrent clients the first C requests
+    find a queue shorter than every later one (the k-th waits for k-1, later ones for C-1),
+    which made the first tenth look faster at C=8 than the work it measures."""
     ordered = [y for _, y in sorted(series)]
+    if len(ordered) > 2 * warmup:
+        ordered = ordered[warmup:]
     k = max(1, len(ordered) // 10)
     return growth(ordered[:k], ordered[-k:])

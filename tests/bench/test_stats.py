@@ -83,6 +83,14 @@ def test_growth_compares_the_last_tenth_with_the_first() -> None:
     assert math.isnan(growth([], [1.0]))
 
 
+def test_growth_leaves_out_the_requests_that_found_the_queue_still_filling() -> None:
+    # C=8: the first eight requests waited for 0..7 others, every later one for 7.
+    queued = [(float(x), 10.0 * min(x + 1, 8)) for x in range(100)]
+    assert decile_growth(queued) == pytest.approx(80.0 / 55.0)
+    assert decile_growth(queued, warmup=8) == 1.0
+    assert decile_growth(queued[:10], warmup=8) == 8.0  # too short to leave anything out
+
+
 def _run(target: str, p50: float) -> dict[str, object]:
     phases = {
         "patch_member_small": PhaseResult("s", [p50, p50], wall_s=1.0).summary(),
