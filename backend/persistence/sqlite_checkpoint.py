@@ -10,8 +10,11 @@ Here every commit of this process only wakes a checkpointer thread, which runs a
 checkpoint (it never waits for readers or writers; SQLite's own automatic checkpoint is
 PASSIVE too) on a connection of its own, at most every ``interval`` seconds. sqlite3 releases
 the GIL while it works, so the copy and the sync overlap requests on another core. SQLite's
-automatic checkpoint stays on, raised to ``AUTOCHECKPOINT_PAGES``, as a bound on the WAL should
-the thread fall behind. The thread ends when idle and starts again on the next commit.
+automatic checkpoint stays on, raised to ``AUTOCHECKPOINT_PAGES``, as the bound on the WAL: the
+WAL file starts over only when a write begins with every frame already checkpointed, which a
+steady stream of writes rarely allows, so on a busy server the WAL grows to about that size
+(40 MiB) and COMMIT's own checkpoint, by then copying only the few frames the thread has not,
+restarts it. The thread ends when idle and starts again on the next commit.
 """
 
 from __future__ import annotations
