@@ -2,7 +2,8 @@
 
 SQLite: WAL, foreign keys, a busy timeout, and writes taken with ``BEGIN IMMEDIATE`` behind one
 in-process lock, so concurrent writers queue here instead of failing on SQLite's write lock.
-Statements run directly on the event loop's thread (``sqlite_cursor``).
+Statements run directly on the event loop's thread (``sqlite_cursor``); WAL checkpoints run on
+a thread of their own (``sqlite_checkpoint``), woken after each write commits.
 PostgreSQL: a normal pool; rows that are read then written are locked with ``FOR UPDATE``.
 """
 
