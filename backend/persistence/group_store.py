@@ -19,17 +19,31 @@ from backend.persistence import tables as t
 G, GM, M, U = t.groups, t.group_members, t.memberships, t.users
 
 
-def tenant_groups(tenant_id: str) -> sa.Select[Any]:
+def tenant_groups(tenant_id: Any) -> sa.Select[Any]:
+    """Groups of one tenant; ``tenant_id`` is a value or a ``bindparam``."""
     return sa.select(G).where(G.c.tenant_id == tenant_id)
+
+
+# Built once, with bound parameters (see user_store): these run on nearly every request.
+_GET = tenant_groups(sa.bindparam("tenant_id")).where(G.c.id == sa.bindparam("group_id"))
+_GET_LOCKED = _GET.with_for_update()
+_NAME_TAKEN = sa.select(G.c.id).where(G.c.tenant_id == sa.bindparam("tenant_id"),
+                                      G.c.display_name_norm == sa.bindparam("name_norm"))
+_NAME_TAKEN_BY_OTHER = _NAME_TAKEN.where(G.c.id != sa.bindparam("except_id"))
+_GROUPS_OF_USERS = (
+    sa.select(GM.c.user_id, *G.c).join(G, G.c.id == GM.c.group_id)
+    .where(GM.c.tenant_id == sa.bindparam("tenant_id"),
+           GM.c.user_id.in_(sa.bindparam("user_ids", expanding=True)))
+    .order_by(GM.c.user_id, G.c.display_name_norm))
+_DELETE_ALL_MEMBERS = GM.delete().where(GM.c.group_id == sa.bindparam("group_id"))
+_DELETE_GROUP = G.delete().where(G.c.id == sa.bindparam("group_id"))
 
 
 async def get(
     conn: AsyncConnection, tenant_id: str, group_id: str, *, lock: bool = False
 ) -> Group | None:
-    stmt = tenant_groups(tenant_id).where(G.c.id == group_id)
-    if lock and conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    row = (await conn.execute(stmt)).first()
+    stmt = _GET_LOCKED if lock and conn.dialect.name == "postgresql" else _GET
+    row = (await conn.execute(stmt, {"tenant_id": tenant_id, "group_id": group_id})).first()
     return rows.group(row) if row else None
 
 
@@ -41,11 +55,11 @@ async def get_many(conn: AsyncConnection, tenant_id: str, ids: list[str]) -> dic
 async def name_taken(
     conn: AsyncConnection, tenant_id: str, display_name: str, except_id: str | None = None
 ) -> bool:
-    stmt = sa.select(G.c.id).where(G.c.tenant_id == tenant_id,
-                                   G.c.display_name_norm == fold(display_name))
+    params = {"tenant_id": tenant_id, "name_norm": fold(display_name)}
+    stmt = _NAME_TAKEN
     if except_id is not None:
-        stmt = stmt.where(G.c.id != except_id)
-    return (await conn.execute(stmt)).first() is not None
+        stmt, params["except_id"] = _NAME_TAKEN_BY_OTHER, except_id
+    return (await conn.execute(stmt, params)).first() is not None
 
 
 async def unknown_users(
@@ -152,11 +166,9 @@ async def count_members(conn: AsyncConnection, group_ids: list[str]) -> dict[str
 async def groups_of_users(
     conn: AsyncConnection, tenant_id: str, user_ids: list[str]
 ) -> dict[str, list[Group]]:
-    stmt = (sa.select(GM.c.user_id, *G.c).join(G, G.c.id == GM.c.group_id)
-            .where(GM.c.tenant_id == tenant_id, GM.c.user_id.in_(user_ids))
-            .order_by(GM.c.user_id, G.c.display_name_norm))
     out: dict[str, list[Group]] = {u: [] for u in user_ids}
-    for r in await conn.execute(stmt):
+    params = {"tenant_id": tenant_id, "user_ids": list(user_ids)}
+    for r in await conn.execute(_GROUPS_OF_USERS, params):
         out[r.user_id].append(rows.group(r))
     return out
 
@@ -164,3 +176,9 @@ async def groups_of_users(
 async def bump(conn: AsyncConnection, group_id: str, now: datetime, **values: Any) -> None:
     await conn.execute(G.update().where(G.c.id == group_id)
                        .values(version=G.c.version + 1, updated_at=now, **values))
+
+
+async def delete_group(conn: AsyncConnection, group_id: str) -> None:
+    """The group row and all its member rows (bindings are the caller's, see services)."""
+    await conn.execute(_DELETE_ALL_MEMBERS, {"group_id": group_id})
+    await conn.execute(_DELETE_GROUP, {"group_id": group_id})

@@ -25,19 +25,37 @@ TENANT_USER_COLUMNS = [
 ]
 
 
-def tenant_users(tenant_id: str) -> sa.Select[Any]:
+def tenant_users(tenant_id: Any) -> sa.Select[Any]:
+    """Users of one tenant; ``tenant_id`` is a value or a ``bindparam``."""
     return sa.select(*TENANT_USER_COLUMNS).join(M, M.c.user_id == U.c.id).where(
         M.c.tenant_id == tenant_id
     )
 
 
+# Statements that run on nearly every write are built once, with bound parameters: building a
+# Core statement per call (coercing each column and comparison) cost more CPU than SQLite
+# spends running it.
+_GET = tenant_users(sa.bindparam("tenant_id")).where(U.c.id == sa.bindparam("user_id"))
+_GET_LOCKED = _GET.with_for_update()
+_DELETE_GROUP_MEMBERSHIPS = t.group_members.delete().where(
+    t.group_members.c.tenant_id == sa.bindparam("tenant_id"),
+    t.group_members.c.user_id == sa.bindparam("user_id"))
+_DELETE_MEMBERSHIP = M.delete().where(
+    M.c.tenant_id == sa.bindparam("tenant_id"), M.c.user_id == sa.bindparam("user_id"))
+# UPDATE reserves column names for its SET parameters, hence the w_ and v_ prefixes.
+_UPDATE_MEMBERSHIP = M.update().where(
+    M.c.tenant_id == sa.bindparam("w_tenant_id"), M.c.user_id == sa.bindparam("w_user_id")
+).values(active=sa.bindparam("v_active", type_=M.c.active.type),
+         external_id=sa.bindparam("v_external_id", type_=M.c.external_id.type),
+         version=M.c.version + 1,
+         updated_at=sa.bindparam("v_updated_at", type_=M.c.updated_at.type))
+
+
 async def get(
     conn: AsyncConnection, tenant_id: str, user_id: str, *, lock: bool = False
 ) -> TenantUser | None:
-    stmt = tenant_users(tenant_id).where(U.c.id == user_id)
-    if lock and conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    row = (await conn.execute(stmt)).first()
+    stmt = _GET_LOCKED if lock and conn.dialect.name == "postgresql" else _GET
+    row = (await conn.execute(stmt, {"tenant_id": tenant_id, "user_id": user_id})).first()
     return rows.tenant_user(row) if row else None
 
 
@@ -141,15 +159,15 @@ async def update_membership(
     conn: AsyncConnection, tenant_id: str, user_id: str, *, active: bool | None,
     external_id: str | None, now: datetime,
 ) -> None:
-    await conn.execute(M.update().where(M.c.tenant_id == tenant_id, M.c.user_id == user_id)
-                       .values(active=active, external_id=external_id,
-                               version=M.c.version + 1, updated_at=now))
+    await conn.execute(_UPDATE_MEMBERSHIP, {
+        "w_tenant_id": tenant_id, "w_user_id": user_id, "v_active": active,
+        "v_external_id": external_id, "v_updated_at": now})
 
 
 async def delete_membership(conn: AsyncConnection, tenant_id: str, user_id: str) -> None:
-    await conn.execute(t.group_members.delete().where(
-        t.group_members.c.tenant_id == tenant_id, t.group_members.c.user_id == user_id))
-    await conn.execute(M.delete().where(M.c.tenant_id == tenant_id, M.c.user_id == user_id))
+    params = {"tenant_id": tenant_id, "user_id": user_id}
+    await conn.execute(_DELETE_GROUP_MEMBERSHIPS, params)
+    await conn.execute(_DELETE_MEMBERSHIP, params)
 
 
 async def password_hash(conn: AsyncConnection, user_id: str) -> str | None:

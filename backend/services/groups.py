@@ -221,8 +221,7 @@ async def delete_group(
         group = await _load_for_write(conn, tenant_id, group_id, if_match)
         _guard_managed(ctx, group, "delete")
         await bindings.delete_where(conn, tenant_id, SubjectType.GROUP, group_id)
-        await conn.execute(store.GM.delete().where(store.GM.c.group_id == group_id))
-        await conn.execute(store.G.delete().where(store.G.c.id == group_id))
+        await store.delete_group(conn, group_id)
         await audit.record(ctx, conn, "group.delete", "group", group_id,
                            {"displayName": group.display_name})
         return group
