@@ -35,6 +35,7 @@ _GROUPS_OF_USERS = (
     .where(GM.c.tenant_id == sa.bindparam("tenant_id"),
            GM.c.user_id.in_(sa.bindparam("user_ids", expanding=True)))
     .order_by(GM.c.user_id, G.c.display_name_norm))
+INSERT_GROUP = G.insert()  # executed with a dict: compiled once per set of keys
 _DELETE_ALL_MEMBERS = GM.delete().where(GM.c.group_id == sa.bindparam("group_id"))
 _DELETE_GROUP = G.delete().where(G.c.id == sa.bindparam("group_id"))
 
@@ -74,9 +75,9 @@ async def unknown_users(
     return [u for u in wanted if u not in found]
 
 
-def _insert_ignore(conn: AsyncConnection) -> Any:
-    module = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return module.insert(GM)
+# INSERT ... ON CONFLICT DO NOTHING per dialect, built once (a re-added member is a no-op).
+_ADD_MEMBERS = {"postgresql": postgresql.insert(GM).on_conflict_do_nothing(),
+                "sqlite": sqlite.insert(GM).on_conflict_do_nothing()}
 
 
 async def add_members(
@@ -85,7 +86,7 @@ async def add_members(
     values = [{"group_id": group_id, "user_id": u, "tenant_id": tenant_id, "created_at": now}
               for u in sorted(set(user_ids))]
     if values:
-        await conn.execute(_insert_ignore(conn).on_conflict_do_nothing(), values)
+        await conn.execute(_ADD_MEMBERS[conn.dialect.name], values)
 
 
 async def remove_members(conn: AsyncConnection, group_id: str, user_ids: Iterable[str]) -> None:

@@ -37,6 +37,11 @@ def tenant_users(tenant_id: Any) -> sa.Select[Any]:
 # spends running it.
 _GET = tenant_users(sa.bindparam("tenant_id")).where(U.c.id == sa.bindparam("user_id"))
 _GET_LOCKED = _GET.with_for_update()
+_FIND_GLOBAL = sa.select(U).where(U.c.user_name_norm == sa.bindparam("user_name_norm"))
+_FIND_GLOBAL_LOCKED = _FIND_GLOBAL.with_for_update()
+# A plain INSERT executed with a dict: compiled once per set of keys, not built per call.
+_INSERT_USER = U.insert()
+_INSERT_MEMBERSHIP = M.insert()
 _DELETE_GROUP_MEMBERSHIPS = t.group_members.delete().where(
     t.group_members.c.tenant_id == sa.bindparam("tenant_id"),
     t.group_members.c.user_id == sa.bindparam("user_id"))
@@ -65,10 +70,8 @@ async def get_many(conn: AsyncConnection, tenant_id: str, ids: list[str]) -> dic
 
 
 async def find_global(conn: AsyncConnection, user_name: str, *, lock: bool = False) -> Any:
-    stmt = sa.select(U).where(U.c.user_name_norm == fold(user_name))
-    if lock and conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    return (await conn.execute(stmt)).first()
+    stmt = _FIND_GLOBAL_LOCKED if lock and conn.dialect.name == "postgresql" else _FIND_GLOBAL
+    return (await conn.execute(stmt, {"user_name_norm": fold(user_name)})).first()
 
 
 async def other_tenants(conn: AsyncConnection, user_id: str, tenant_id: str) -> list[str]:
@@ -117,7 +120,7 @@ async def insert_user(
     conn: AsyncConnection, user_id: str, user_name: str, profile: dict[str, Any],
     password_hash: str | None, now: datetime, *, instance_owner: bool = False,
 ) -> None:
-    await conn.execute(U.insert().values(
+    await conn.execute(_INSERT_USER, dict(
         id=user_id, user_name=user_name, user_name_norm=fold(user_name), profile=profile,
         password_hash=password_hash, instance_owner=instance_owner, version=1,
         created_at=now, updated_at=now, **profile_columns(profile)))
@@ -150,7 +153,7 @@ async def insert_membership(
     conn: AsyncConnection, tenant_id: str, user_id: str, *, active: bool | None,
     external_id: str | None, integration_id: str | None, now: datetime,
 ) -> None:
-    await conn.execute(M.insert().values(
+    await conn.execute(_INSERT_MEMBERSHIP, dict(
         tenant_id=tenant_id, user_id=user_id, active=active, external_id=external_id,
         integration_id=integration_id, version=1, created_at=now, updated_at=now))
 

@@ -85,7 +85,7 @@ async def create_group(
                 raise Conflict(f"a group named {name!r} already exists")
             await _check_members(conn, tenant_id, members)
             group_id, now = ctx.ids(), ctx.now()
-            await conn.execute(store.G.insert().values(
+            await conn.execute(store.INSERT_GROUP, dict(
                 id=group_id, tenant_id=tenant_id, display_name=name,
                 display_name_norm=fold(name), external_id=external_id,
                 integration_id=ctx.actor.integration_id, version=1,
