@@ -8,6 +8,7 @@ it is answered with a 400 instead of a 500.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from typing import Any, Final
 
@@ -93,6 +94,67 @@ def check_document(doc: Any, where: str = "body") -> None:
     Identifier attributes are recognised by key (``userName``, ``urn:...:userName``) and, in
     PATCH operations, by ``path`` (``{"path": "userName", "value": ...}``).
     """
+    # Every body passes here, and the user service walks the profile again (so that GraphQL
+    # and the CLI get the same rules): a quick pass that only answers "certainly valid" takes
+    # the common case, and anything it doubts is walked again by the pass that names the place.
+    if not _plainly_valid(doc):
+        _check_precisely(doc, where)
+
+
+@functools.lru_cache(maxsize=4096)
+def _key_facts(key: str) -> tuple[str, str] | None:
+    """(lowercased key, attribute name) for a printable ASCII key; None sends it to the
+    precise walk. Bounded: keys come from clients, but the few an IdP sends repeat."""
+    if not (key.isascii() and key.isprintable()):
+        return None
+    return key.lower(), _attr_name(key)
+
+
+def _plain_identifier(value: str, name: str) -> bool:
+    limit = MAX_STRING_LENGTH if name == "displayname" else MAX_IDENTIFIER_LENGTH
+    categories = _NOT_IN_USER_NAME if name == "username" else _NOT_IN_IDENTIFIERS
+    return len(value) <= limit and _bad_char(value, categories) is None
+
+
+_UNSET: Final = object()
+
+
+def _plainly_valid(doc: Any) -> bool:
+    """True only if :func:`_check_precisely` would pass ``doc``; builds no path strings."""
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return False
+        if isinstance(node, str):
+            if len(node) > MAX_STRING_LENGTH or _bad_char(node, _NEVER) is not None:
+                return False
+        elif isinstance(node, list):
+            stack.extend((item, depth + 1) for item in node)
+        elif isinstance(node, dict):
+            path: Any = _UNSET
+            value: Any = _UNSET
+            for key, item in node.items():
+                facts = _key_facts(key) if len(key) <= MAX_KEY_LENGTH else None
+                if facts is None:
+                    return False
+                lower, name = facts
+                if isinstance(item, str) and name in IDENTIFIERS \
+                        and not _plain_identifier(item, name):
+                    return False
+                if lower == "path" and path is _UNSET:
+                    path = item
+                elif lower == "value" and value is _UNSET:
+                    value = item
+                stack.append((item, depth + 1))
+            if isinstance(path, str) and isinstance(value, str) \
+                    and _attr_name(path) in IDENTIFIERS \
+                    and not _plain_identifier(value, _attr_name(path)):
+                return False
+    return True
+
+
+def _check_precisely(doc: Any, where: str) -> None:
     stack: list[tuple[Any, str, int]] = [(doc, where, 1)]
     while stack:
         node, at, depth = stack.pop()

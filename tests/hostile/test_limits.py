@@ -96,3 +96,51 @@ def test_fast_paths_agree_with_the_character_walk(value: str) -> None:
     for categories in (limits._NEVER, limits._NOT_IN_IDENTIFIERS, limits._NOT_IN_USER_NAME):
         walked = any(ch == "\x00" or unicodedata.category(ch) in categories for ch in value)
         assert (limits._bad_char(value, categories) is not None) == walked, (value, categories)
+
+
+def _precise_verdict(doc: Any) -> str | None:
+    try:
+        limits._check_precisely(doc, "body")
+    except InvalidValue as exc:
+        return exc.message
+    return None
+
+
+_KEYS = st.sampled_from(["userName", "USERNAME", "displayName", "externalId", "title", "path",
+                         "Path", "value", "VALUE", "op", "urn:x:User:userName", "members",
+                         "a.externalId", "k\u00e9y", "tab\tkey", "nul\x00key"])
+# Mostly what identifiers refuse but text allows, so that a lapse in the quick pass is not
+# masked by a NUL elsewhere in the same document.
+_TEXT = st.text(alphabet=st.sampled_from("aaaZZ@. \t\n\x07\u200b\u2028\u00e9"), max_size=6) \
+    | st.sampled_from(["userName", "displayName", "externalId", "x" * 300, "\x00", "\ud800"])
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | _TEXT,
+                     lambda inner: st.lists(inner, max_size=4)
+                     | st.dictionaries(_KEYS, inner, max_size=5), max_leaves=30)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_JSON)
+def test_the_quick_pass_never_passes_what_the_precise_walk_refuses(doc: Any) -> None:
+    """The quick pass may doubt a valid document (it is then walked precisely), but it must
+    never wave through one the precise walk refuses; and check_document's verdict is the
+    precise walk's, message included."""
+    precise = _precise_verdict(doc)
+    if limits._plainly_valid(doc):
+        assert precise is None, (doc, precise)
+    try:
+        limits.check_document(doc)
+        verdict = None
+    except InvalidValue as exc:
+        verdict = exc.message
+    assert verdict == precise
+
+
+def test_the_quick_pass_takes_an_idp_user_body() -> None:
+    """The case it exists for: an Entra-shaped user body, with a non-ASCII display name."""
+    body = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "a@b.c",
+            "displayName": "J\u00fcrgen M\u00fcller", "name": {"givenName": "J\u00fcrgen"},
+            "emails": [{"value": "a@b.c", "primary": True}], "active": True}
+    assert limits._plainly_valid(body)
+    assert not limits._plainly_valid({**body, "userName": "a\u200bb@b.c"})
+    with pytest.raises(InvalidValue, match="userName"):
+        limits.check_document({**body, "userName": "a\u200bb@b.c"})
