@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 import sqlalchemy as sa
 import typer
 
+from backend import gc_tuning
 from backend.config import get_settings
 from backend.domain.errors import DomainError
 from backend.domain.models import Actor, Door, IssuedToken
@@ -75,6 +76,7 @@ def serve() -> None:
             "  .venv/bin/tessera bootstrap --tenant main --admin-email you@example.com\n"
         )
     typer.echo(f"Tessera listening on {settings.public_url}")
+    gc_tuning.tune_for_serving()
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
                 log_level=settings.log_level)
 

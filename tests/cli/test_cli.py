@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from backend.persistence import tables as t
@@ -72,3 +73,29 @@ def test_integrations_commands(tmp_path: Path) -> None:
     assert [(i["id"], i["enabled"]) for i in listed] == [(body["id"], False)]
     missing = _cli(db_file, "integrations", "enable", "--tenant", "main", "--id", "nope")
     assert missing.returncode == 1 and "not found" in missing.stderr
+
+
+def test_serve_tunes_the_garbage_collector_before_serving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The thresholds are the server's (backend.gc_tuning), set before uvicorn takes over."""
+    import gc
+
+    import uvicorn
+
+    from backend import cli, gc_tuning
+    from backend.config import get_settings
+
+    seen: list[tuple[int, int, int]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *_a, **_k: seen.append(gc.get_threshold()))
+    monkeypatch.setenv("TESSERA_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}")
+    get_settings.cache_clear()
+    before = gc.get_threshold()
+    try:
+        cli.serve()
+    finally:
+        gc.set_threshold(*before)
+        get_settings.cache_clear()
+    assert seen == [(gc_tuning.YOUNG_THRESHOLD, gc_tuning.OLDER_THRESHOLD,
+                     gc_tuning.OLDER_THRESHOLD)]
+    assert before != seen[0]  # the default differs, so the check above can fail
