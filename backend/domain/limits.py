@@ -70,12 +70,17 @@ def check_text(value: str, where: str, *, limit: int = MAX_STRING_LENGTH) -> Non
         raise InvalidValue(f"{where} contains a forbidden character ({bad})", field=where)
 
 
+def _identifier_rules(name: str) -> tuple[int, frozenset[str]]:
+    """(length limit, refused categories) for a lowercased identifier attribute name."""
+    limit = MAX_STRING_LENGTH if name == "displayname" else MAX_IDENTIFIER_LENGTH
+    return limit, _NOT_IN_USER_NAME if name == "username" else _NOT_IN_IDENTIFIERS
+
+
 def check_identifier(value: str, name: str, where: str | None = None) -> None:
     """userName / displayName / externalId: short, printable, no invisible look-alikes."""
     where = where or name
-    long_ok = name.lower() == "displayname"
-    check_text(value, where, limit=MAX_STRING_LENGTH if long_ok else MAX_IDENTIFIER_LENGTH)
-    categories = _NOT_IN_USER_NAME if name.lower() == "username" else _NOT_IN_IDENTIFIERS
+    limit, categories = _identifier_rules(name.lower())
+    check_text(value, where, limit=limit)
     bad = _bad_char(value, categories)
     if bad:
         raise InvalidValue(f"{where} contains a control or invisible character ({bad})",
@@ -111,8 +116,7 @@ def _key_facts(key: str) -> tuple[str, str] | None:
 
 
 def _plain_identifier(value: str, name: str) -> bool:
-    limit = MAX_STRING_LENGTH if name == "displayname" else MAX_IDENTIFIER_LENGTH
-    categories = _NOT_IN_USER_NAME if name == "username" else _NOT_IN_IDENTIFIERS
+    limit, categories = _identifier_rules(name)
     return len(value) <= limit and _bad_char(value, categories) is None
 
 
@@ -147,10 +151,10 @@ def _plainly_valid(doc: Any) -> bool:
                 elif lower == "value" and value is _UNSET:
                     value = item
                 stack.append((item, depth + 1))
-            if isinstance(path, str) and isinstance(value, str) \
-                    and _attr_name(path) in IDENTIFIERS \
-                    and not _plain_identifier(value, _attr_name(path)):
-                return False
+            if isinstance(path, str) and isinstance(value, str):
+                target = _attr_name(path)
+                if target in IDENTIFIERS and not _plain_identifier(value, target):
+                    return False
     return True
 
 
