@@ -178,9 +178,11 @@ def build_router(
                             getattr(state, "scim_rate_clock", None) or time.monotonic))
         return found
 
-    async def endpoint(request: Request, tenant: str, integration_id: str,
-                       rest: str = "") -> Response:
+    async def endpoint(request: Request) -> Response:
         started = time.perf_counter()
+        params = request.path_params
+        tenant, integration_id = params["tenant"], params["integration_id"]
+        rest = params.get("rest", "")
         request_id = uuid.uuid4().hex
         path = "/" + rest.strip("/") if rest.strip("/") else "/"
         request_log, limiter = helpers(request)
@@ -264,7 +266,10 @@ def build_router(
     # Before the catch-all below, which would answer /openapi.json with a SCIM 404.
     router.add_api_route(PREFIX + "/openapi.json", openapi_endpoint, methods=["GET"],
                          include_in_schema=False)
-    router.add_api_route(PREFIX, endpoint, methods=METHODS, include_in_schema=False)
-    router.add_api_route(PREFIX + "/{rest:scim_rest}", endpoint, methods=METHODS,
-                         include_in_schema=False)
+    # Plain Starlette routes, not FastAPI's APIRoute: the endpoint reads everything from the
+    # request itself, and skipping FastAPI's per-request dependency solving saved about 7 %
+    # of server CPU per SCIM write (create and delete, 2,000 each, C=1, 2 alternating runs).
+    router.add_route(PREFIX, endpoint, methods=METHODS, include_in_schema=False)
+    router.add_route(PREFIX + "/{rest:scim_rest}", endpoint, methods=METHODS,
+                     include_in_schema=False)
     return router
