@@ -24,6 +24,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        await database.flush_buffers()  # the request log rows still queued
         if owns_db:
             await database.dispose()
 

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     request_log_retention_days: int = Field(default=30, ge=1)
     request_log_max_rows: int = Field(default=10_000, ge=10)
     request_log_prune_every: int = Field(default=200, ge=1)
+    # Rows are committed this long after the first one queued, many in one transaction.
+    request_log_linger_ms: int = Field(default=20, ge=0, le=1000)
     # Accidental-deletion guard: one integration may deprovision at most ``percent`` of the
     # tenant's users (but always ``min_count``) per window before it is held back.
     deprovision_guard_percent: float = Field(default=20.0, gt=0, le=100)

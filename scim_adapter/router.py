@@ -18,7 +18,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from starlette.background import BackgroundTask
 from starlette.convertors import Convertor, register_url_convertor
 
 from backend.config import Settings
@@ -173,7 +172,8 @@ def build_router(
         if found is None:
             found = state.scim_helpers = (
                 RequestLog(state.db, retention,
-                           getattr(state, "request_log_clock", None) or utc_now),
+                           getattr(state, "request_log_clock", None) or utc_now,
+                           linger=settings.request_log_linger_ms / 1000),
                 RateLimiter(settings.scim_rate_per_second, settings.scim_rate_burst,
                             getattr(state, "scim_rate_clock", None) or time.monotonic))
         return found
@@ -213,7 +213,7 @@ def build_router(
         # Unauthenticated callers get their own bucket for log rows, so a flood of bad tokens
         # cannot turn into a flood of writes.
         if response.status_code != 401 or not limiter.acquire(f"401:{integration_id}"):
-            response.background = BackgroundTask(request_log.write, entry)
+            request_log.add(entry)  # committed a moment later, with its neighbours
         return response
 
     async def _handle(request: Request, tenant: str, integration_id: str, path: str,

@@ -10,10 +10,11 @@ PostgreSQL: a normal pool; rows that are read then written are locked with ``FOR
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -24,6 +25,14 @@ from backend.persistence import sqlite_cursor
 from backend.persistence.sqlite_checkpoint import AUTOCHECKPOINT_PAGES, Checkpointer
 
 _WRITE = "tessera_write"
+
+
+class Buffer(Protocol):
+    """Rows held in memory for a moment before they are committed (the request log)."""
+
+    async def flush(self) -> None: ...
+
+
 # The transaction opened by ``Database.atomic()`` (writable) or ``Database.reading()`` (read
 # only) in this task, with the Database that owns it.
 _AMBIENT: ContextVar[tuple[Database, AsyncConnection, bool] | None] = ContextVar(
@@ -87,6 +96,7 @@ class Database:
             sqlite_cursor.install()
             _install_sqlite_hooks(self.engine, busy_timeout_ms, self._checkpointer is not None)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self._buffers: weakref.WeakSet[Buffer] = weakref.WeakSet()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -174,7 +184,17 @@ class Database:
             await conn.execute(sa.text("SELECT 1"))
         return True
 
+    def register_buffer(self, buffer: Buffer) -> None:
+        """``flush_buffers`` (and ``dispose``) will commit what ``buffer`` holds."""
+        self._buffers.add(buffer)
+
+    async def flush_buffers(self) -> None:
+        """Commit every buffered row of this process (a reader that must see them all)."""
+        for buffer in list(self._buffers):
+            await buffer.flush()
+
     async def dispose(self) -> None:
+        await self.flush_buffers()
         if self._checkpointer is not None:
             await asyncio.to_thread(self._checkpointer.close)
         await self.engine.dispose()

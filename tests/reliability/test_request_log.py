@@ -28,7 +28,9 @@ async def _log(rel: Rel, **variables: Any) -> dict[str, Any]:
     return conn
 
 
-async def _rows(db: Database) -> list[Any]:
+async def _rows(db: Database, *, flush: bool = True) -> list[Any]:
+    if flush:  # what a reader through list_requests sees: this process's queue committed
+        await db.flush_buffers()
     async with db.read() as conn:
         return list(await conn.execute(sa.select(t.provisioning_requests)
                                        .order_by(t.provisioning_requests.c.id)))
@@ -135,48 +137,113 @@ async def test_retention_by_rows_and_age(db: Database) -> None:
     await rel.scim.client.aclose()
 
 
-async def test_concurrent_writes_are_committed_together_and_none_is_lost(db: Database) -> None:
+def _entries(tenant_id: str, integration_id: str, n: int, tag: str = "req"
+             ) -> list[request_log.Entry]:
+    return [request_log.Entry(tenant_id, integration_id, f"{tag}-{i}", "GET", "/Users", 200,
+                              None, 1, {}) for i in range(n)]
+
+
+def _count_transactions(db: Database) -> list[int]:
+    """Transactions begun on ``db`` from now on (a list, to be cleared and counted)."""
+    begun: list[int] = []
+    sa.event.listen(db.engine.sync_engine, "begin", lambda conn: begun.append(1))
+    return begun
+
+
+async def test_queued_rows_are_committed_by_the_timer_in_one_transaction(db: Database) -> None:
     rel = await open_rel(db)
     tenant_id, integration_id = rel.scim.tenant.tenant, rel.scim.integration_id
-    writer = request_log.RequestLog(db, request_log.Retention(30, 10_000, 1_000))
-    transactions: list[int] = []
-    sa.event.listen(db.engine.sync_engine, "begin", lambda conn: transactions.append(1))
-    entries = [request_log.Entry(tenant_id, integration_id, f"req-{n}", "GET", "/Users", 200,
-                                 None, 1, {}) for n in range(30)]
-    await asyncio.gather(*(writer.write(e) for e in entries))
-    assert 1 <= len(transactions) < len(entries), len(transactions)  # group commit
+    writer = request_log.RequestLog(db, request_log.Retention(30, 10_000, 1_000), linger=0)
+    begun = _count_transactions(db)
+    for entry in _entries(tenant_id, integration_id, 30):
+        writer.add(entry)  # as the SCIM door does after each response; nothing is awaited
+    assert await _rows(db, flush=False) == []  # queued, not yet committed
+    begun.clear()
+    for _ in range(200):  # the timer fires on its own, without any flush
+        if await _rows(db, flush=False):
+            break
+        await asyncio.sleep(0.01)
+    assert len(begun) - 1 <= 2, len(begun)  # one commit for 30 rows (+ the polling reads)
     logged = await request_log.list_requests(rel.scim.tenant.ctx(), integration_id, first=100)
-    assert sorted(r.request_id for r in logged) == sorted(e.request_id for e in entries)
+    assert sorted(r.request_id for r in logged) == sorted(f"req-{i}" for i in range(30))
     await rel.scim.client.aclose()
 
 
-async def test_writers_whose_rows_a_writer_ahead_committed_do_not_wait_for_a_commit(
+async def test_sequential_requests_share_a_commit_and_readers_see_them_all(
     db: Database,
 ) -> None:
-    """Under sustained load (requests finishing while a log commit runs), a writer whose row is
-    already committed returns at once. Before, each waiting writer committed whatever had newly
-    arrived and only then returned: one writer left per commit while three arrived, and the
-    waiting writers, each holding its finished request, piled up (70,000 in the 100k bench)."""
-    writer = request_log.RequestLog(db, request_log.Retention(30, 10_000, 1_000))
-    writers: list[asyncio.Task[None]] = []
-    committed: list[str] = []
-    waiting_at_commit: list[int] = []
+    """Concurrency 1 was one log transaction per request; with a linger they share one. The
+    long linger here keeps the timer out of the test: only the reader's flush commits."""
+    rel = await open_rel(db, request_log_linger_ms=1000)
+    inserts: list[str] = []
+    sa.event.listen(db.engine.sync_engine, "before_cursor_execute",
+                    lambda conn, cursor, sql, *rest: inserts.append(sql)
+                    if sql.startswith("INSERT INTO provisioning_requests") else None)
+    sent = [(await rel.scim.get("/Users")).headers["x-request-id"] for _ in range(5)]
+    assert inserts == []  # five requests answered, their rows still queued
+    log = await _log(rel, first=10)  # list_requests flushes the queue first
+    assert [e["node"]["requestId"] for e in log["edges"]] == sent[::-1]
+    assert len(inserts) == 1  # all five in one statement (one per request before)
+    await rel.scim.client.aclose()
 
-    def start(n: int) -> None:
-        entry = request_log.Entry("acme", "i1", f"req-{n}", "GET", "/Users", 200, None, 1, {})
-        writers.append(asyncio.create_task(writer.write(entry)))
+
+async def test_dispose_commits_what_is_queued(db: Database) -> None:
+    """Shutdown: the app's lifespan disposes the database, which flushes the queue first."""
+    flushed: list[str] = []
+
+    class Buffer:
+        async def flush(self) -> None:
+            flushed.append("flushed")
+
+    other = Database("sqlite+aiosqlite:///:memory:")
+    buffer = Buffer()
+    other.register_buffer(buffer)
+    await other.dispose()
+    assert flushed == ["flushed"]
+
+
+async def test_a_flush_commits_its_snapshot_and_rows_queued_meanwhile_get_their_own(
+    db: Database,
+) -> None:
+    """Under load, rows keep arriving while a commit runs. A flush takes the rows queued when
+    it starts; the rest wait for the timer they started, so no flush runs without end."""
+    writer = request_log.RequestLog(db, request_log.Retention(30, 10_000, 1_000), linger=0)
+    commits: list[list[str]] = []
+    late = iter(_entries("acme", "i1", 6, "late"))
 
     async def commit(batch: list[tuple[request_log.Entry, Any]]) -> None:
-        committed.extend(entry.request_id for entry, _ in batch)
-        waiting_at_commit.append(sum(not w.done() for w in writers))
+        commits.append([entry.request_id for entry, _ in batch])
         for _ in range(3):  # three requests finish during each commit
-            if len(writers) < 60:
-                start(len(writers))
+            entry = next(late, None)
+            if entry is not None:
+                writer.add(entry)
         await asyncio.sleep(0)
 
     writer._commit = commit  # type: ignore[method-assign]
-    start(0)
-    while not all(w.done() for w in writers):
-        await asyncio.gather(*writers)
-    assert sorted(committed) == sorted(f"req-{n}" for n in range(60))  # each row once
-    assert max(waiting_at_commit) <= 6, waiting_at_commit  # bounded, not growing with load
+    for entry in _entries("acme", "i1", 2):
+        writer.add(entry)
+    await writer.flush()
+    assert commits == [["req-0", "req-1"]]
+    for _ in range(100):
+        if sum(len(c) for c in commits) == 8:
+            break
+        await asyncio.sleep(0.01)
+    assert commits[1:] == [["late-0", "late-1", "late-2"], ["late-3", "late-4", "late-5"]]
+
+
+async def test_the_queue_is_bounded_when_commits_cannot_keep_up(
+    db: Database, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(request_log, "MAX_PENDING", 5)
+    writer = request_log.RequestLog(db, request_log.Retention(30, 10_000, 1_000), linger=3600)
+    committed: list[str] = []
+
+    async def commit(batch: list[tuple[request_log.Entry, Any]]) -> None:
+        committed.extend(entry.request_id for entry, _ in batch)
+
+    writer._commit = commit  # type: ignore[method-assign]
+    for entry in _entries("acme", "i1", 8):
+        writer.add(entry)
+    await writer.flush()
+    assert committed == [f"req-{i}" for i in range(5)]
+    assert "dropped 3 SCIM request log row(s)" in caplog.text

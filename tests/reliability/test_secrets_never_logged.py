@@ -53,6 +53,7 @@ def _fragments(secret: str) -> list[str]:
 
 async def _dump(db: Database) -> dict[str, str]:
     out = {}
+    await db.flush_buffers()  # the request log's queued rows too
     async with db.read() as conn:
         for table in t.ALL_TABLES:
             out[table.name] = repr([tuple(r) for r in await conn.execute(sa.select(table))])
