@@ -118,6 +118,9 @@ class RequestLog:
         Rows queued meanwhile wait for their own timer, so one flush is bounded under load."""
         async with self._committing:
             batch, self._pending = self._pending, []
+            if self._timer is not None:  # its rows are in this batch; rows queued later start
+                self._timer.cancel()     # a timer of their own (and on the loop then running)
+                self._timer = None
             if self._dropped:
                 log.warning("dropped %d SCIM request log row(s): more than %d were waiting for "
                             "a commit", self._dropped, MAX_PENDING)

@@ -247,3 +247,25 @@ async def test_the_queue_is_bounded_when_commits_cannot_keep_up(
     await writer.flush()
     assert committed == [f"req-{i}" for i in range(5)]
     assert "dropped 3 SCIM request log row(s)" in caplog.text
+
+
+async def test_after_a_flush_the_next_row_starts_a_timer_of_its_own(db: Database) -> None:
+    """A flush takes the timer's rows, so it retires the timer: a row queued afterwards must
+    not wait on a timer that has nothing left to do (or that belongs to a closed loop)."""
+    writer = request_log.RequestLog(db, request_log.Retention(30, 10_000, 1_000), linger=3600)
+    committed: list[str] = []
+
+    async def commit(batch: list[tuple[request_log.Entry, Any]]) -> None:
+        committed.extend(entry.request_id for entry, _ in batch)
+
+    writer._commit = commit  # type: ignore[method-assign]
+    first, second = _entries("acme", "i1", 2)
+    writer.add(first)  # starts the hour-long timer
+    await writer.flush()
+    writer.linger = 0
+    writer.add(second)
+    for _ in range(100):
+        if len(committed) == 2:
+            break
+        await asyncio.sleep(0.01)
+    assert committed == ["req-0", "req-1"]
