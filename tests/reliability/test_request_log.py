@@ -143,27 +143,28 @@ def _entries(tenant_id: str, integration_id: str, n: int, tag: str = "req"
                               None, 1, {}) for i in range(n)]
 
 
-def _count_transactions(db: Database) -> list[int]:
-    """Transactions begun on ``db`` from now on (a list, to be cleared and counted)."""
-    begun: list[int] = []
-    sa.event.listen(db.engine.sync_engine, "begin", lambda conn: begun.append(1))
-    return begun
+def _log_inserts(db: Database) -> list[str]:
+    """The request log's INSERT statements run on ``db`` from now on."""
+    inserts: list[str] = []
+    sa.event.listen(db.engine.sync_engine, "before_cursor_execute",
+                    lambda conn, cursor, sql, *rest: inserts.append(sql)
+                    if sql.startswith("INSERT INTO provisioning_requests") else None)
+    return inserts
 
 
 async def test_queued_rows_are_committed_by_the_timer_in_one_transaction(db: Database) -> None:
     rel = await open_rel(db)
     tenant_id, integration_id = rel.scim.tenant.tenant, rel.scim.integration_id
     writer = request_log.RequestLog(db, request_log.Retention(30, 10_000, 1_000), linger=0)
-    begun = _count_transactions(db)
+    inserts = _log_inserts(db)
     for entry in _entries(tenant_id, integration_id, 30):
         writer.add(entry)  # as the SCIM door does after each response; nothing is awaited
     assert await _rows(db, flush=False) == []  # queued, not yet committed
-    begun.clear()
     for _ in range(200):  # the timer fires on its own, without any flush
         if await _rows(db, flush=False):
             break
         await asyncio.sleep(0.01)
-    assert len(begun) - 1 <= 2, len(begun)  # one commit for 30 rows (+ the polling reads)
+    assert len(inserts) == 1, len(inserts)  # all 30 rows in one statement, one transaction
     logged = await request_log.list_requests(rel.scim.tenant.ctx(), integration_id, first=100)
     assert sorted(r.request_id for r in logged) == sorted(f"req-{i}" for i in range(30))
     await rel.scim.client.aclose()
@@ -175,10 +176,7 @@ async def test_sequential_requests_share_a_commit_and_readers_see_them_all(
     """Concurrency 1 was one log transaction per request; with a linger they share one. The
     long linger here keeps the timer out of the test: only the reader's flush commits."""
     rel = await open_rel(db, request_log_linger_ms=1000)
-    inserts: list[str] = []
-    sa.event.listen(db.engine.sync_engine, "before_cursor_execute",
-                    lambda conn, cursor, sql, *rest: inserts.append(sql)
-                    if sql.startswith("INSERT INTO provisioning_requests") else None)
+    inserts = _log_inserts(db)
     sent = [(await rel.scim.get("/Users")).headers["x-request-id"] for _ in range(5)]
     assert inserts == []  # five requests answered, their rows still queued
     log = await _log(rel, first=10)  # list_requests flushes the queue first
