@@ -186,7 +186,8 @@ async def test_sequential_requests_share_a_commit_and_readers_see_them_all(
 
 
 async def test_dispose_commits_what_is_queued(db: Database) -> None:
-    """Shutdown: the app's lifespan disposes the database, which flushes the queue first."""
+    """``Database.dispose`` commits registered buffers before it closes the engine (the app's
+    lifespan also flushes them itself, for a database it does not own: test_graceful_shutdown)."""
     flushed: list[str] = []
 
     class Buffer:
