@@ -572,8 +572,8 @@ class Mutation:
     async def revoke_tenant_access(
         self, info: Info, tenant: strawberry.ID, user_id: strawberry.ID
     ) -> DeletedPayload:
-        found = await users.remove_from_tenant(info.context.service(tenant), user_id)
-        return DeletedPayload(id=strawberry.ID(found.id))
+        await users.remove_from_tenant(info.context.service(tenant), user_id)
+        return DeletedPayload(id=user_id)
 
     # service accounts and tokens
     @strawberry.mutation

@@ -38,6 +38,10 @@ class Actor:
     instance_owner: bool = False
     tenant_id: str | None = None  # service accounts belong to one tenant
     integration_id: str | None = None  # set when the service account is an integration's
+    # A service account's grants in its tenant (role permissions, binding namespace), read in
+    # the same statement as its token; None means not read, and authz reads them itself.
+    grants: tuple[tuple[frozenset[str], str | None], ...] | None = field(
+        default=None, compare=False, repr=False)
 
     @staticmethod
     def system(label: str = "system") -> Actor:
@@ -75,6 +79,11 @@ class User:
         return [e["value"] for e in raw if isinstance(e, dict) and isinstance(e.get("value"), str)]
 
 
+def tenant_user_etag(user_version: int, membership_version: int) -> str:
+    """A user's ETag in one tenant: either the global user or the membership may change."""
+    return f'W/"{user_version}.{membership_version}"'
+
+
 @dataclass(frozen=True, slots=True)
 class TenantUser:
     """A user as one tenant sees them: the global user plus the tenant membership."""
@@ -101,7 +110,7 @@ class TenantUser:
 
     @property
     def etag(self) -> str:
-        return f'W/"{self.user.version}.{self.version}"'
+        return tenant_user_etag(self.user.version, self.version)
 
     @property
     def last_modified(self) -> datetime:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backend.domain.models import TenantUser
+from backend.domain.models import SubjectType, TenantUser, tenant_user_etag
 from backend.domain.text import fold
 from backend.persistence import rows
 from backend.persistence import tables as t
@@ -37,14 +38,24 @@ def tenant_users(tenant_id: Any) -> sa.Select[Any]:
 # spends running it.
 _GET = tenant_users(sa.bindparam("tenant_id")).where(U.c.id == sa.bindparam("user_id"))
 _GET_LOCKED = _GET.with_for_update()
+# A removal also needs to know whether the user holds role bindings in the tenant (they go with
+# the membership); asked in the same statement, since almost no provisioned user has any.
+_HAS_BINDINGS = sa.exists().where(
+    t.bindings.c.tenant_id == sa.bindparam("tenant_id"),
+    t.bindings.c.subject_type == SubjectType.USER.value,
+    t.bindings.c.subject_id == U.c.id)
+# Only what a removal checks and records: no profile to decode.
+_GET_FOR_REMOVAL = sa.select(
+    U.c.user_name, U.c.version.label("user_version"), M.c.version, M.c.created_at,
+    _HAS_BINDINGS.label("has_bindings"),
+).join(M, M.c.user_id == U.c.id).where(
+    M.c.tenant_id == sa.bindparam("tenant_id"), U.c.id == sa.bindparam("user_id"))
+_GET_FOR_REMOVAL_LOCKED = _GET_FOR_REMOVAL.with_for_update(of=[U, M])
 _FIND_GLOBAL = sa.select(U).where(U.c.user_name_norm == sa.bindparam("user_name_norm"))
 _FIND_GLOBAL_LOCKED = _FIND_GLOBAL.with_for_update()
 # A plain INSERT executed with a dict: compiled once per set of keys, not built per call.
 _INSERT_USER = U.insert()
 _INSERT_MEMBERSHIP = M.insert()
-_DELETE_GROUP_MEMBERSHIPS = t.group_members.delete().where(
-    t.group_members.c.tenant_id == sa.bindparam("tenant_id"),
-    t.group_members.c.user_id == sa.bindparam("user_id"))
 _DELETE_MEMBERSHIP = M.delete().where(
     M.c.tenant_id == sa.bindparam("tenant_id"), M.c.user_id == sa.bindparam("user_id"))
 # UPDATE reserves column names for its SET parameters, hence the w_ and v_ prefixes.
@@ -62,6 +73,26 @@ async def get(
     stmt = _GET_LOCKED if lock and conn.dialect.name == "postgresql" else _GET
     row = (await conn.execute(stmt, {"tenant_id": tenant_id, "user_id": user_id})).first()
     return rows.tenant_user(row) if row else None
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """What removing a user from a tenant needs to know about them."""
+
+    user_name: str
+    etag: str
+    member_since: datetime
+    has_bindings: bool  # role bindings in this tenant, which go with the membership
+
+
+async def get_for_removal(conn: AsyncConnection, tenant_id: str, user_id: str) -> Removal | None:
+    """The tenant's user (their rows locked on PostgreSQL), or None."""
+    stmt = _GET_FOR_REMOVAL_LOCKED if conn.dialect.name == "postgresql" else _GET_FOR_REMOVAL
+    row = (await conn.execute(stmt, {"tenant_id": tenant_id, "user_id": user_id})).first()
+    if row is None:
+        return None
+    return Removal(row.user_name, tenant_user_etag(row.user_version, row.version),
+                   rows.ts(row.created_at), bool(row.has_bindings))
 
 
 async def get_many(conn: AsyncConnection, tenant_id: str, ids: list[str]) -> dict[str, TenantUser]:
@@ -168,9 +199,9 @@ async def update_membership(
 
 
 async def delete_membership(conn: AsyncConnection, tenant_id: str, user_id: str) -> None:
-    params = {"tenant_id": tenant_id, "user_id": user_id}
-    await conn.execute(_DELETE_GROUP_MEMBERSHIPS, params)
-    await conn.execute(_DELETE_MEMBERSHIP, params)
+    """The user leaves the tenant, and with it the tenant's groups: the database's trigger
+    ``memberships_leave_groups`` (migration 0005) deletes their group_members rows."""
+    await conn.execute(_DELETE_MEMBERSHIP, {"tenant_id": tenant_id, "user_id": user_id})
 
 
 async def password_hash(conn: AsyncConnection, user_id: str) -> str | None:

@@ -67,6 +67,8 @@ async def _actor_grants(ctx: ServiceContext, conn: AsyncConnection, tenant_id: s
     if actor.type is ActorType.SERVICE_ACCOUNT:
         if actor.tenant_id != tenant_id:
             raise _NoAccess("not found")
+        if actor.grants is not None:  # read with its token (authn)
+            return list(actor.grants)
         return await subject_grants(conn, tenant_id, SubjectType.SERVICE_ACCOUNT, actor.id)
     membership = (await conn.execute(
         sa.select(t.memberships.c.active).where(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -23,6 +23,8 @@ from backend.persistence import filter_sql, group_store, paging, rows
 from backend.persistence import user_store as store
 from backend.services import audit, authz, bindings, deletion_guard, passwords
 from backend.services.context import ServiceContext
+
+_T = TypeVar("_T")
 
 UserChange = Callable[[UserDraft], UserDraft]
 
@@ -53,22 +55,27 @@ async def _load(conn: AsyncConnection, tenant_id: str, user_id: str, lock: bool)
     return found
 
 
-def _check_etag(current: TenantUser, if_match: str | None) -> None:
-    if if_match and if_match.strip() != "*" and if_match.strip() != current.etag:
+def _check_etag(etag: str, if_match: str | None) -> None:
+    if if_match and if_match.strip() != "*" and if_match.strip() != etag:
         raise PreconditionFailed("the user has changed since it was read (ETag mismatch)")
 
 
 async def _load_for_write(
     conn: AsyncConnection, tenant_id: str, user_id: str, if_match: str | None
 ) -> TenantUser:
-    """The locked row, checked against ``If-Match``. A conditional write that finds the user
-    gone (a concurrent DELETE won) is 412, not 404: its condition is false (RFC 7232 §3.1)."""
-    found = await store.get(conn, tenant_id, user_id, lock=True)
+    """The locked row, checked against ``If-Match``."""
+    found = _found(await store.get(conn, tenant_id, user_id, lock=True), user_id, if_match)
+    _check_etag(found.etag, if_match)
+    return found
+
+
+def _found(found: _T | None, user_id: str, if_match: str | None) -> _T:
+    """A conditional write that finds the user gone (a concurrent DELETE won) is 412, not 404:
+    its condition is false (RFC 7232 §3.1)."""
     if found is None:
         if if_match:
             raise PreconditionFailed("the user no longer exists (ETag mismatch)")
         raise _not_found(user_id)
-    _check_etag(found, if_match)
     return found
 
 
@@ -303,18 +310,21 @@ async def set_active(ctx: ServiceContext, user_id: str, active: bool) -> TenantU
 
 async def remove_from_tenant(
     ctx: ServiceContext, user_id: str, *, if_match: str | None = None
-) -> TenantUser:
-    """Remove the user's access to this tenant (SCIM DELETE, revokeTenantAccess)."""
-    return await deletion_guard.guarded(ctx, lambda: _remove(ctx, user_id, if_match))
+) -> None:
+    """Remove the user's access to this tenant (SCIM DELETE, revokeTenantAccess): the
+    membership, and with it the user's groups and role bindings here. The user remains."""
+    await deletion_guard.guarded(ctx, lambda: _remove(ctx, user_id, if_match))
 
 
-async def _remove(ctx: ServiceContext, user_id: str, if_match: str | None) -> TenantUser:
+async def _remove(ctx: ServiceContext, user_id: str, if_match: str | None) -> None:
     async with ctx.db.write() as conn:
         tenant_id = await authz.require(ctx, conn, Resource.USER, Action.UPDATE)
-        current = await _load_for_write(conn, tenant_id, user_id, if_match)
-        await deletion_guard.count_deprovision(ctx, conn, tenant_id, current.created_at)
-        removed = await bindings.delete_where(conn, tenant_id, SubjectType.USER, user_id)
+        found = _found(await store.get_for_removal(conn, tenant_id, user_id), user_id, if_match)
+        _check_etag(found.etag, if_match)
+        await deletion_guard.count_deprovision(ctx, conn, tenant_id, found.member_since)
+        removed = 0
+        if found.has_bindings:
+            removed = await bindings.delete_where(conn, tenant_id, SubjectType.USER, user_id)
         await store.delete_membership(conn, tenant_id, user_id)
         await audit.record(ctx, conn, "user.remove_access", "user", user_id,
-                           {"userName": current.user.user_name, "bindingsRemoved": removed})
-        return current
+                           {"userName": found.user_name, "bindingsRemoved": removed})

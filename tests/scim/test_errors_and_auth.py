@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from backend.services import integrations, roles
+from backend.domain.models import SubjectType
+from backend.services import audit, bindings, integrations, roles
 from tests.scim.conftest import Scim, open_scim, scim_app, user_body
 
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
@@ -110,6 +111,32 @@ async def test_permissions_are_live(scim: Scim) -> None:
     r = await scim.post("/Users", user_body("after@example.com"))
     _is_error(r, 403)
     assert (await scim.get("/Users")).status_code == 200  # the rest still works
+
+
+async def test_removing_the_integrations_binding_refuses_its_next_request(scim: Scim) -> None:
+    # The grants are read with the token on each request (authn), never kept between them.
+    ctx = scim.tenant.ctx()
+    assert (await scim.get("/Users")).status_code == 200
+    account_bindings = await bindings.list_bindings(ctx, subject_type=SubjectType.SERVICE_ACCOUNT)
+    assert len(account_bindings) == 1
+    await bindings.delete_binding(ctx, account_bindings[0].id)
+    _is_error(await scim.get("/Users"), 403)
+    _is_error(await scim.post("/Users", user_body("unbound@example.com")), 403)
+
+
+async def test_a_scim_delete_removes_the_users_bindings_in_the_tenant(scim: Scim) -> None:
+    ctx = scim.tenant.ctx()
+    kept = (await scim.post("/Users", user_body("kept@example.com"))).json()["id"]
+    gone = (await scim.post("/Users", user_body("gone@example.com"))).json()["id"]
+    viewer = next(r for r in await roles.list_roles(ctx) if r.name == "Viewer")
+    for user_id in (kept, gone):
+        await bindings.create_binding(ctx, viewer.id, SubjectType.USER, user_id)
+    assert (await scim.delete(f"/Users/{gone}")).status_code == 204
+    left = await bindings.list_bindings(ctx, subject_type=SubjectType.USER,
+                                        subject_ids=[kept, gone])
+    assert [b.subject_id for b in left] == [kept]
+    events = await audit.list_events(ctx, action="user.remove_access")
+    assert [e.summary["bindingsRemoved"] for e in events] == [1]
 
 
 async def test_unhandled_exception_is_a_scim_500(scim: Scim, monkeypatch: object) -> None:

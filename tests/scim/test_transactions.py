@@ -82,3 +82,51 @@ async def test_creating_an_empty_group_reads_no_members_afterwards(
     assert response.status_code == 201, response.text
     assert response.json().get("members", []) == []
     assert len(began) == 2  # authentication, the create
+
+
+@asynccontextmanager
+async def _statements(db: Database) -> AsyncIterator[list[str]]:
+    """SQL statements run inside the block (earlier requests' log rows committed first)."""
+    await db.flush_buffers()
+    seen: list[str] = []
+
+    def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(" ".join(statement.split()))
+
+    sa.event.listen(db.engine.sync_engine, "before_cursor_execute", on_execute)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(db.engine.sync_engine, "before_cursor_execute", on_execute)
+
+
+def _touching(statements: list[str], table: str) -> list[str]:
+    return [s for s in statements if f" {table} " in f"{s} " or f"{table}." in s]
+
+
+async def test_a_scim_request_reads_its_grants_with_its_token(db: Database, scim: Scim) -> None:
+    await scim.get("/Groups")  # stamps the token's last use
+    async with _statements(db) as seen:
+        response = await scim.post("/Users", user_body("grants@example.com"))
+    assert response.status_code == 201, response.text
+    # The authentication statement is the only one that reads roles: authz asks no more.
+    roles = _touching(seen, "roles")
+    assert len(roles) == 1 and "api_tokens" in roles[0], seen
+
+
+async def test_a_user_delete_leaves_its_groups_through_the_database(
+    db: Database, scim: Scim
+) -> None:
+    user_id = (await scim.post("/Users", user_body("leaver@example.com"))).json()["id"]
+    group = await scim.post("/Groups", {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Leavers",
+        "members": [{"value": user_id}]})
+    assert group.status_code == 201, group.text
+    async with _statements(db) as seen:
+        response = await scim.delete(f"/Users/{user_id}")
+    assert response.status_code == 204, response.text
+    # No statement of the application's touches group_members: the trigger on memberships
+    # (migration 0005) removes the rows, which the group's member list confirms.
+    assert _touching(seen, "group_members") == [], seen
+    members = (await scim.get(f"/Groups/{group.json()['id']}")).json().get("members", [])
+    assert members == []

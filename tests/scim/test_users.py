@@ -172,6 +172,8 @@ async def test_etag_304_and_412(scim: Scim) -> None:
             ).status_code == 412
     put = await scim.put(f"/Users/{doc['id']}", user_body(), headers={"If-Match": etag})
     assert put.status_code == 412
+    assert (await scim.delete(f"/Users/{doc['id']}", headers={"If-Match": ok.headers["etag"]})
+            ).status_code == 204
 
 
 async def test_list_paging_count_zero_sort_and_projection(scim: Scim) -> None:
