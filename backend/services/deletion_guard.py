@@ -81,6 +81,23 @@ _COUNT_ONE = t.deletion_guards.update().where(
          base_members=sa.bindparam("v_base", type_=g.base_members.type))
 
 
+# The common case in one statement: an open window, not tripped, the user counted (a member
+# since before the window), and the count still within the limit. It matches exactly when the
+# full path below would only add one, and otherwise changes nothing, so that path decides.
+# The limit is max(min_count, percent% of base); a count within percent% of base is within
+# its floor, since the count is a whole number.
+_COUNT_ONE_IF_WITHIN = t.deletion_guards.update().where(
+    g.integration_id == sa.bindparam("w_integration_id"),
+    g.tripped_at.is_(None),
+    g.window_start > sa.bindparam("w_window_open_after", type_=g.window_start.type),
+    g.window_start > sa.bindparam("w_member_since", type_=g.window_start.type),
+    sa.or_(g.deprovisioned + 1 <= sa.bindparam("w_min_count", type_=sa.Integer),
+           sa.and_(g.base_members.is_not(None),
+                   g.deprovisioned + 1 <= sa.bindparam("w_percent", type_=sa.Float)
+                   * g.base_members / 100.0)),
+).values(deprovisioned=g.deprovisioned + 1)
+
+
 async def _lock_row(conn: AsyncConnection, db_is_sqlite: bool, tenant_id: str,
                     integration_id: str, now: datetime) -> sa.Row[Any]:
     """The integration's guard row, locked (FOR UPDATE on PostgreSQL), created if missing."""
@@ -117,6 +134,12 @@ async def count_deprovision(
     if policy is None or integration_id is None:
         return
     now = ctx.now()
+    counted = await conn.execute(_COUNT_ONE_IF_WITHIN, {
+        "w_integration_id": integration_id, "w_window_open_after": now - policy.window,
+        "w_member_since": member_since, "w_min_count": policy.min_count,
+        "w_percent": policy.percent})
+    if counted.rowcount == 1:
+        return
     row = await _lock_row(conn, ctx.db.is_sqlite, tenant_id, integration_id, now)
     window_start, count = aware(row.window_start) or now, int(row.deprovisioned)
     base: int | None = row.base_members

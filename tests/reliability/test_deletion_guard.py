@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 import sqlalchemy as sa
 
 from backend.persistence.db import Database
@@ -145,3 +147,41 @@ async def test_the_tenant_is_counted_once_per_window(db: Database) -> None:
     _held(await rel.scim.delete(f"/Users/{users[4]}"))  # 5 > 50% of 8 (not of the 4 left)
     assert len(counted) == 1
     assert (await _state(rel))["count"] == 4
+
+
+async def test_a_new_window_starts_the_count_again(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.scim import conftest as scim_conftest
+
+    rel = await open_rel(db, **{**GUARD, "deprovision_guard_percent": 50.0})
+    users = await _users(rel, 8)
+    for user in users[:3]:  # within max(2, 50% of 8); the tenant is counted at the third
+        assert (await rel.scim.delete(f"/Users/{user}")).status_code == 204
+    first = await _state(rel)
+    assert first["count"] == 3
+    # Two hours on (the window is one): the count starts again from these three.
+    monkeypatch.setattr(scim_conftest, "FIXED", scim_conftest.FIXED + timedelta(hours=2))
+    for user in users[3:6]:
+        assert (await rel.scim.delete(f"/Users/{user}")).status_code == 204
+    second = await _state(rel)
+    assert second["count"] == 3 and second["windowStart"] > first["windowStart"]
+
+
+async def test_a_deprovision_in_an_open_window_is_one_guard_statement(db: Database) -> None:
+    rel = await open_rel(db, **GUARD)
+    users = await _users(rel, 10)
+    assert (await rel.scim.delete(f"/Users/{users[0]}")).status_code == 204  # opens the window
+    seen: list[str] = []
+
+    def spy(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if "deletion_guards" in statement:
+            seen.append(statement.split()[0])
+
+    sa.event.listen(db.engine.sync_engine, "before_cursor_execute", spy)
+    try:
+        assert (await rel.scim.delete(f"/Users/{users[1]}")).status_code == 204
+    finally:
+        sa.event.remove(db.engine.sync_engine, "before_cursor_execute", spy)
+    assert seen == ["UPDATE"]
+    assert (await _state(rel))["count"] == 2
