@@ -248,3 +248,19 @@ async def test_nul_in_urls_is_400_on_every_method(hostile: Scim) -> None:
     # Ids holding an encoded line feed are still SCIM routes (a SCIM 404, not the console's).
     for path in ("/Users/a%0Ab", "/Groups/%0A", "/Users/%0D%0A"):
         assert_scim_error(await hostile.client.get(hostile.url(path)), 404, None, path)
+
+
+async def test_a_chunked_body_without_content_length_is_read(hostile: Scim) -> None:
+    # Requests with neither Content-Length nor Transfer-Encoding have no body and are not read;
+    # a chunked one is.
+    body = _raw(user_body("chunked@x.io"))
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield body[:10]
+        yield body[10:]
+
+    r = await hostile.client.post(hostile.url("/Users"), content=chunks(),
+                                  headers={"Content-Type": "application/scim+json"})
+    assert "content-length" not in r.request.headers
+    assert r.status_code == 201, r.text
+    assert r.json()["userName"] == "chunked@x.io"
