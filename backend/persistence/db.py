@@ -25,6 +25,7 @@ from backend.persistence import sqlite_cursor
 from backend.persistence.sqlite_checkpoint import AUTOCHECKPOINT_PAGES, Checkpointer
 
 _WRITE = "tessera_write"
+_SINGLE = "tessera_single_statement"
 
 
 class Buffer(Protocol):
@@ -60,8 +61,10 @@ def _install_sqlite_hooks(
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        immediate = conn.get_execution_options().get(_WRITE, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        if options.get(_SINGLE, False):
+            return  # one statement is its own transaction (Database.read_single)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_WRITE, False) else "BEGIN")
 
 
 class Database:
@@ -95,6 +98,7 @@ class Database:
         if self.is_sqlite:
             sqlite_cursor.install()
             _install_sqlite_hooks(self.engine, busy_timeout_ms, self._checkpointer is not None)
+        self._single = self.engine.execution_options(**{_SINGLE: True})
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._buffers: weakref.WeakSet[Buffer] = weakref.WeakSet()
 
@@ -154,6 +158,18 @@ class Database:
             yield ambient[0]
             return
         async with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @asynccontextmanager
+    async def read_single(self) -> AsyncIterator[AsyncConnection]:
+        """A ``read()`` for exactly one statement (authentication before a write). On SQLite
+        that statement runs as its own implicit transaction, sparing BEGIN and COMMIT; a
+        second statement here would see a different snapshot, so there must not be one."""
+        if not self.is_sqlite or self._ambient() is not None:
+            async with self.read() as conn:
+                yield conn
+            return
+        async with self._single.connect() as conn:
             yield conn
 
     @asynccontextmanager

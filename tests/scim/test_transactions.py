@@ -112,6 +112,8 @@ async def test_a_scim_request_reads_its_grants_with_its_token(db: Database, scim
     # The authentication statement is the only one that reads roles: authz asks no more.
     roles = _touching(seen, "roles")
     assert len(roles) == 1 and "api_tokens" in roles[0], seen
+    if db.is_sqlite:  # authentication's one statement is its own transaction: no BEGIN
+        assert [s for s in seen if s.startswith("BEGIN")] == ["BEGIN IMMEDIATE"], seen
 
 
 async def test_a_user_delete_leaves_its_groups_through_the_database(
