@@ -55,9 +55,11 @@ def _mount_doors(app: FastAPI, settings: Settings, db: Database) -> None:
     from graphql_schema.router import build_router as build_graphql_router
 
     app.include_router(build_graphql_router(settings, db))
-    from scim_adapter.router import build_router as build_scim_router
+    from scim_adapter.router import ScimShortcut, build_door
 
-    app.include_router(build_scim_router(settings))
+    scim = build_door(settings)
+    app.include_router(scim.router)
+    app.add_middleware(ScimShortcut, endpoint=scim.endpoint)
 
 
 CONSOLE_DIR = Path(__file__).resolve().parent.parent / "frontend-stub"

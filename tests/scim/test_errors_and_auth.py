@@ -40,6 +40,20 @@ async def test_error_table(scim: Scim) -> None:
     _is_error(await scim.get("/Me"), 501)
 
 
+async def test_every_request_under_the_base_answers_in_scims_shape(scim: Scim) -> None:
+    """ScimShortcut takes every request under the SCIM base, whatever its method, to the SCIM
+    endpoint; only GET of openapi.json is left to FastAPI's routing."""
+    trace = await scim.client.request("TRACE", scim.url("/Users"))
+    _is_error(trace, 405)
+    assert trace.headers["allow"] == "GET, POST"
+    _is_error(await scim.post("/openapi.json", {}), 404)
+    assert (await scim.get("/openapi.json")).json()["openapi"].startswith("3.")
+    _is_error(await scim.get(""), 404)  # the base itself names no resource
+    assert (await scim.get("/ServiceProviderConfig/")).status_code == 200
+    other = await scim.client.get(f"/api/v1/acme/integrations/{scim.integration_id}/scim/v3")
+    assert other.status_code == 404 and "scim" not in other.headers.get("content-type", "")
+
+
 async def test_content_types_accepted(scim: Scim) -> None:
     for ctype in ("application/scim+json", "application/scim+json; charset=utf-8",
                   "application/json", "application/json;charset=UTF-8"):
