@@ -162,9 +162,10 @@ class Database:
 
     @asynccontextmanager
     async def read_single(self) -> AsyncIterator[AsyncConnection]:
-        """A ``read()`` for exactly one statement (authentication before a write). On SQLite
-        that statement runs as its own implicit transaction, sparing BEGIN and COMMIT; a
-        second statement here would see a different snapshot, so there must not be one."""
+        """A ``read()`` for exactly one statement (authentication, when no request-wide read
+        transaction is open). On SQLite that statement runs as its own implicit transaction,
+        sparing BEGIN and COMMIT; a second statement here would see a different snapshot, so
+        there must not be one."""
         if not self.is_sqlite or self._ambient() is not None:
             async with self.read() as conn:
                 yield conn
