@@ -78,7 +78,7 @@ class ScimShortcut:
         if scope["type"] == "http":
             found = _SCIM_PATH.fullmatch(get_route_path(scope))
             if found is not None and not (found["rest"] == "openapi.json"
-                                          and scope["method"] in ("GET", "HEAD")):
+                                          and scope["method"] == "GET"):
                 scope["path_params"] = {"tenant": found["tenant"],
                                         "integration_id": found["integration_id"],
                                         "rest": found["rest"] or ""}
