@@ -6,6 +6,7 @@ import asyncio
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -66,3 +67,57 @@ async def test_a_write_waiting_on_another_process_does_not_stall_the_event_loop(
         other.close()
     finally:
         await db.dispose()
+
+
+def _suspensions(coro: Any) -> int:
+    """Run a coroutine by hand; count the times it would have yielded to the event loop."""
+    count = 0
+    try:
+        while True:
+            coro.send(None)
+            count += 1
+    except StopIteration:
+        return count
+
+
+async def test_closing_a_sqlite_connection_never_suspends(tmp_path: Path) -> None:
+    """Database closes SQLite connections without SQLAlchemy's shielded close, which guards a
+    close that a cancellation could interrupt halfway; that is only sound while close never
+    yields to the loop, after a commit, a rollback, or with a transaction still open."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'close.db'}")
+    try:
+        await migrate.upgrade(db)
+        for ending in ("commit", "rollback", "open"):
+            conn = await db.engine.connect()
+            await conn.begin()
+            await conn.execute(t.tenants.insert().values(id=ending, name=ending, created_at=NOW))
+            if ending == "commit":
+                await conn.commit()
+            elif ending == "rollback":
+                await conn.rollback()
+            assert _suspensions(conn.close()) == 0, ending
+        assert db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    finally:
+        await db.dispose()
+
+
+async def test_a_cancelled_transaction_returns_its_connection(db: Database) -> None:
+    """A request cancelled inside its transaction (a client gone) rolls back and gives the
+    connection back to the pool, on either database."""
+    entered = asyncio.Event()
+
+    async def stuck() -> None:
+        async with db.write() as conn:
+            await conn.execute(t.tenants.insert().values(id="c", name="c", created_at=NOW))
+            entered.set()
+            await asyncio.sleep(60)
+
+    task = asyncio.create_task(stuck())
+    await entered.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    async with db.read() as conn:
+        found = await conn.execute(sa.select(t.tenants.c.id).where(t.tenants.c.id == "c"))
+        assert found.first() is None
