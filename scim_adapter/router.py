@@ -46,8 +46,8 @@ PREFIX = "/api/v1/{tenant}/integrations/{integration_id}/scim/v2"
 # PREFIX and whatever follows it. ``[\s\S]`` rather than ``.``: an id holding an encoded LF
 # (``/Users/a%0Ab``) must reach the SCIM door and get a SCIM 404, not the console's plain one.
 _SCIM_PATH = re.compile(
-    r"/api/v1/(?P<tenant>[^/]+)/integrations/(?P<integration_id>[^/]+)/scim/v2"
-    r"(?:/(?P<rest>[\s\S]*))?")
+    PREFIX.format(tenant="(?P<tenant>[^/]+)", integration_id="(?P<integration_id>[^/]+)")
+    + r"(?:/(?P<rest>[\s\S]*))?")
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 

@@ -206,7 +206,7 @@ class Database:
                 yield conn
             return
         if self._write_lock is None:
-            async with self.engine.connect() as conn, conn.begin():
+            async with self._connect(self.engine) as conn, conn.begin():
                 yield conn
             return
         async with self._write_lock, self._connect(self._writer) as conn, conn.begin():
