@@ -75,7 +75,9 @@ async def statement_count(url: str, headers: dict[str, str], payload: dict[str, 
             # The first run warms caches and writes the token's lastUsedAt.
             await local.post("/graphql", json=payload, headers=headers)
             event.listen(db.engine.sync_engine, "before_cursor_execute", hook)
+            stop_direct = db.listen_direct(seen.append)  # authentication, beneath SQLAlchemy
             response = await local.post("/graphql", json=payload, headers=headers)
+            stop_direct()
             event.remove(db.engine.sync_engine, "before_cursor_execute", hook)
         if response.status_code != 200 or response.json().get("errors"):
             raise RuntimeError(f"graphql probe failed in-process: {response.text[:200]}")

@@ -3,15 +3,17 @@
 SQLite: WAL, foreign keys, a busy timeout, and writes taken with ``BEGIN IMMEDIATE`` behind one
 in-process lock, so concurrent writers queue here instead of failing on SQLite's write lock.
 Statements run directly on the event loop's thread (``sqlite_cursor``); WAL checkpoints run on
-a thread of their own (``sqlite_checkpoint``), woken after each write commits.
+a thread of their own (``sqlite_checkpoint``), woken after each write commits; the one read
+every request makes (authentication) runs beneath SQLAlchemy (``sqlite_direct``).
 PostgreSQL: a normal pool; rows that are read then written are locked with ``FOR UPDATE``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any, Protocol
@@ -23,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from backend.config import Settings
 from backend.persistence import sqlite_cursor
 from backend.persistence.sqlite_checkpoint import AUTOCHECKPOINT_PAGES, Checkpointer
+from backend.persistence.sqlite_direct import DirectReader, Prepared, prepare
 
 _WRITE = "tessera_write"
 _SINGLE = "tessera_single_statement"
@@ -95,6 +98,9 @@ class Database:
             kwargs["connect_args"] = {"check_same_thread": False}
         self.engine = create_async_engine(url, **kwargs)
         self._checkpointer = _checkpointer_for(url) if self.is_sqlite else None
+        path = _file_path(url) if self.is_sqlite else None
+        self._direct = DirectReader(path) if path is not None else None
+        self._prepared: dict[int, Prepared] = {}
         if self.is_sqlite:
             sqlite_cursor.install()
             _install_sqlite_hooks(self.engine, busy_timeout_ms, self._checkpointer is not None)
@@ -148,9 +154,10 @@ class Database:
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[None]:
-        """One read transaction around a read-only request (a SCIM GET): its ``read()`` blocks,
-        authentication included, share it and one snapshot instead of opening one each.
-        ``write()`` blocks inside still get a transaction of their own."""
+        """One read transaction around a read-only request (a SCIM GET): its ``read()`` blocks
+        share it and one snapshot instead of opening one each (on PostgreSQL authentication's
+        too; on SQLite that read runs beneath SQLAlchemy, see ``fetch``). ``write()`` blocks
+        inside still get a transaction of their own."""
         if self._ambient() is not None:
             yield
             return
@@ -186,8 +193,8 @@ class Database:
 
     @asynccontextmanager
     async def read_single(self) -> AsyncIterator[AsyncConnection]:
-        """A ``read()`` for exactly one statement (authentication, when no request-wide read
-        transaction is open). On SQLite that statement runs as its own implicit transaction,
+        """A ``read()`` for exactly one statement (``fetch``'s, when it does not run beneath
+        SQLAlchemy and no request-wide read transaction is open). On SQLite that statement runs as its own implicit transaction,
         sparing BEGIN and COMMIT; a second statement here would see a different snapshot, so
         there must not be one."""
         if not self.is_sqlite or self._ambient() is not None:
@@ -196,6 +203,33 @@ class Database:
             return
         async with self._connect(self._single) as conn:
             yield conn
+
+    async def fetch(self, statement: sa.Select[Any], values: dict[str, Any]) -> list[Any]:
+        """Every row of one read statement, run on its own (its own snapshot).
+
+        On a SQLite file, outside a write transaction of this task, the statement runs on a
+        sqlite3 connection of its own beneath SQLAlchemy (``sqlite_direct``): for a module-level
+        statement run on every request, such as authentication's. Rows have the attributes a
+        SQLAlchemy row has. Elsewhere, or when that read fails, it runs as ``read_single``."""
+        ambient = self._ambient()
+        if self._direct is not None and (ambient is None or not ambient[1]):
+            prepared = self._prepared.get(id(statement))
+            if prepared is None or prepared.statement is not statement:
+                prepared = self._prepared[id(statement)] = prepare(statement,
+                                                                   self.engine.dialect)
+            try:
+                return self._direct.fetch(prepared, values)
+            except sqlite3.Error:
+                pass  # the path below runs it again and reports any error as usual
+        async with self.read_single() as conn:
+            return list((await conn.execute(statement, values)).all())
+
+    def listen_direct(self, listener: Callable[[str], None]) -> Callable[[], None]:
+        """Call ``listener`` with the SQL of each read ``fetch`` runs beneath SQLAlchemy (whose
+        own statement events do not see them); returns the function that stops it."""
+        listeners = self._direct.listeners if self._direct is not None else []
+        listeners.append(listener)
+        return lambda: listeners.remove(listener)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
@@ -236,13 +270,22 @@ class Database:
         await self.flush_buffers()
         if self._checkpointer is not None:
             await asyncio.to_thread(self._checkpointer.close)
+        if self._direct is not None:
+            self._direct.close()
         await self.engine.dispose()
 
 
-def _checkpointer_for(url: str) -> Checkpointer | None:
-    """A background checkpointer for a SQLite file (none for an in-memory database)."""
+def _file_path(url: str) -> str | None:
+    """The file of a SQLite URL; None for an in-memory database, which no second connection
+    can open."""
     parsed = sa.engine.make_url(url)
     path = parsed.database
     if not path or path == ":memory:" or parsed.query.get("mode") == "memory":
         return None
-    return Checkpointer(path)
+    return path
+
+
+def _checkpointer_for(url: str) -> Checkpointer | None:
+    """A background checkpointer for a SQLite file (none for an in-memory database)."""
+    path = _file_path(url)
+    return Checkpointer(path) if path is not None else None

@@ -56,8 +56,7 @@ async def authenticate(db: Database, token: str | None, clock: Clock = utc_now) 
     if parts is None:
         raise Unauthenticated("malformed token")
     now = clock()
-    async with db.read_single() as conn:
-        found = (await conn.execute(_AUTHENTICATE, {"token_id": parts[0]})).all()
+    found = await db.fetch(_AUTHENTICATE, {"token_id": parts[0]})
     row = found[0] if found else None
     api_token = tokens.check(row, parts[1], now)
     assert row is not None  # check() refuses a missing row

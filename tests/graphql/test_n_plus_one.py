@@ -43,9 +43,11 @@ async def _count(gql: Client, tf: TenantFixture, first: int) -> tuple[int, dict[
     await gql("{ me { id } }", tf.admin_token)  # warm up (token last-used bookkeeping)
     engine = tf.db.engine.sync_engine
     event.listen(engine, "before_cursor_execute", on_execute)
+    stop_direct = tf.db.listen_direct(statements.append)  # authentication's, on SQLite
     try:
         body = await gql(QUERY, tf.admin_token, t=tf.tenant, first=first)
     finally:
+        stop_direct()
         event.remove(engine, "before_cursor_execute", on_execute)
     assert "errors" not in body, body
     return len(statements), body

@@ -1,0 +1,158 @@
+"""Reads beneath SQLAlchemy (``Database.fetch``, ``sqlite_direct``) give SQLAlchemy's rows."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from backend.domain.errors import IntegrationDisabled
+from backend.persistence import migrate
+from backend.persistence import tables as t
+from backend.persistence.db import Database
+from backend.persistence.sqlite_direct import prepare
+from backend.services import authn, integrations, tokens
+from tests.factories import make_integration, make_tenant
+
+_AUTHENTICATE = authn._AUTHENTICATE
+
+
+async def _token_ids(db: Database) -> list[str]:
+    async with db.read() as conn:
+        return list((await conn.scalars(sa.select(t.api_tokens.c.id)
+                                         .order_by(t.api_tokens.c.id))).all())
+
+
+async def _through_sqlalchemy(db: Database, token_id: str) -> list[tuple[Any, ...]]:
+    async with db.read() as conn:
+        return [tuple(r) for r in await conn.execute(_AUTHENTICATE, {"token_id": token_id})]
+
+
+async def test_authentications_rows_match_sqlalchemys_value_for_value(db: Database) -> None:
+    tf = await make_tenant(db)  # a user's token (instance owner)
+    await make_integration(tf)  # a service account's token, with its role's JSON permissions
+    ids = await _token_ids(db)
+    assert len(ids) == 2
+    seen: list[str] = []
+    stop = db.listen_direct(seen.append)
+    try:
+        for token_id in ids:
+            direct = [tuple(r) for r in await db.fetch(_AUTHENTICATE, {"token_id": token_id})]
+            expected = await _through_sqlalchemy(db, token_id)
+            assert direct == expected
+            # Same Python types too: datetimes parsed, JSON decoded, not left as text.
+            assert [[type(v) for v in r] for r in direct] == \
+                [[type(v) for v in r] for r in expected]
+        assert await db.fetch(_AUTHENTICATE, {"token_id": "0" * 32}) == []
+    finally:
+        stop()
+    assert len(seen) == (3 if db.is_sqlite else 0)  # beneath SQLAlchemy only on SQLite
+    rows = await db.fetch(_AUTHENTICATE, {"token_id": ids[0]})
+    assert isinstance(rows[0].created_at, datetime)
+    permissions = [r.grant_permissions for token_id in ids
+                   for r in await db.fetch(_AUTHENTICATE, {"token_id": token_id})]
+    assert any(isinstance(p, list) and p for p in permissions), permissions
+
+
+async def test_a_direct_read_sees_what_committed_just_before(db: Database) -> None:
+    tf = await make_tenant(db)
+    integration_id, secret = await make_integration(tf)
+    assert (await authn.authenticate(db, secret)).integration_id == integration_id
+    await integrations.update_integration(tf.ctx(), integration_id, enabled=False)
+    with pytest.raises(IntegrationDisabled):
+        await authn.authenticate(db, secret)
+
+
+async def test_inside_a_write_transaction_reads_see_its_uncommitted_changes(
+    db: Database,
+) -> None:
+    tf = await make_tenant(db)
+    token_id = (await _token_ids(db))[0]
+    revoked = datetime(2026, 1, 2, tzinfo=UTC)
+    async with db.atomic(), db.write() as conn:
+        await conn.execute(t.api_tokens.update().where(t.api_tokens.c.id == token_id)
+                           .values(revoked_at=revoked))
+        (row,) = await db.fetch(_AUTHENTICATE, {"token_id": token_id})
+        assert row.revoked_at is not None  # the transaction's own change, not the file's
+        # The same read through the SQLite file (beneath SQLAlchemy) does not see it yet.
+        if db.is_sqlite:
+            assert db._direct is not None
+            prepared = prepare(_AUTHENTICATE, db.engine.dialect)
+            (outside,) = db._direct.fetch(prepared, {"token_id": token_id})
+            assert outside.revoked_at is None
+    (row,) = await db.fetch(_AUTHENTICATE, {"token_id": token_id})
+    assert row.revoked_at is not None  # committed now
+    with pytest.raises(tokens.TokenRevoked):
+        await authn.authenticate(db, tf.admin_token)
+
+
+async def test_a_failed_direct_read_falls_back_and_the_next_reopens(db: Database) -> None:
+    if not db.is_sqlite:
+        pytest.skip("reads beneath SQLAlchemy are SQLite's")
+    await make_tenant(db)
+    token_id = (await _token_ids(db))[0]
+    expected = await _through_sqlalchemy(db, token_id)
+    reader = db._direct
+    assert reader is not None
+    await db.fetch(_AUTHENTICATE, {"token_id": token_id})  # opens its connection
+    broken = reader._conn
+    assert broken is not None
+    broken.close()  # any sqlite3 error: a closed connection raises ProgrammingError
+    assert [tuple(r) for r in await db.fetch(_AUTHENTICATE, {"token_id": token_id})] == expected
+    assert reader._conn is None  # forgotten, not reused
+    assert [tuple(r) for r in await db.fetch(_AUTHENTICATE, {"token_id": token_id})] == expected
+    assert reader._conn is not None and reader._conn is not broken
+
+
+async def test_the_direct_connection_cannot_write(db: Database) -> None:
+    if not db.is_sqlite:
+        pytest.skip("reads beneath SQLAlchemy are SQLite's")
+    await make_tenant(db)
+    reader = db._direct
+    assert reader is not None
+    await db.fetch(_AUTHENTICATE, {"token_id": "0" * 32})
+    assert reader._conn is not None
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        reader._conn.execute("DELETE FROM api_tokens")
+
+
+async def test_an_in_memory_database_reads_through_sqlalchemy() -> None:
+    db = Database("sqlite+aiosqlite:///:memory:")
+    try:
+        assert db._direct is None  # a second connection would open another, empty database
+        async with db.write() as conn:
+            await conn.run_sync(t.metadata.create_all)
+        assert await db.fetch(_AUTHENTICATE, {"token_id": "0" * 32}) == []
+    finally:
+        await db.dispose()
+
+
+def test_prepare_refuses_what_it_would_run_differently(tmp_path: Path) -> None:
+    dialect = Database(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}").engine.dialect
+    when = sa.bindparam("when", type_=t.api_tokens.c.created_at.type)
+    with pytest.raises(ValueError, match="bind processor"):  # a datetime must be converted
+        prepare(sa.select(t.api_tokens.c.id).where(t.api_tokens.c.created_at > when), dialect)
+    with pytest.raises(ValueError, match="unique"):
+        prepare(sa.select(t.api_tokens.c.id, t.users.c.id), dialect)
+
+
+async def test_literals_in_the_statement_are_bound_as_compiled(tmp_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'lit.db'}")
+    try:
+        await migrate.upgrade(db)
+        now = datetime(2026, 1, 1, tzinfo=UTC)
+        async with db.write() as conn:
+            await conn.execute(t.tenants.insert(), [
+                {"id": "a", "name": "alpha", "created_at": now},
+                {"id": "b", "name": "beta", "created_at": now}])
+        stmt = (sa.select(t.tenants.c.id, t.tenants.c.created_at)
+                .where(t.tenants.c.name == "beta", t.tenants.c.id != sa.bindparam("not_id")))
+        (row,) = await db.fetch(stmt, {"not_id": "x"})
+        assert row.id == "b" and isinstance(row.created_at, datetime)
+        assert await db.fetch(stmt, {"not_id": "b"}) == []
+    finally:
+        await db.dispose()
