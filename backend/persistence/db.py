@@ -11,7 +11,6 @@ PostgreSQL: a normal pool; rows that are read then written are locked with ``FOR
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -23,9 +22,8 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from backend.config import Settings
-from backend.persistence import sqlite_cursor
+from backend.persistence import sqlite_cursor, sqlite_direct
 from backend.persistence.sqlite_checkpoint import AUTOCHECKPOINT_PAGES, Checkpointer
-from backend.persistence.sqlite_direct import DirectReader, Prepared, prepare
 
 _WRITE = "tessera_write"
 _SINGLE = "tessera_single_statement"
@@ -99,8 +97,8 @@ class Database:
         self.engine = create_async_engine(url, **kwargs)
         self._checkpointer = _checkpointer_for(url) if self.is_sqlite else None
         path = _file_path(url) if self.is_sqlite else None
-        self._direct = DirectReader(path) if path is not None else None
-        self._prepared: dict[int, Prepared] = {}
+        self._direct = (sqlite_direct.DirectReader(path, self.engine.dialect)
+                        if path is not None else None)
         if self.is_sqlite:
             sqlite_cursor.install()
             _install_sqlite_hooks(self.engine, busy_timeout_ms, self._checkpointer is not None)
@@ -194,9 +192,9 @@ class Database:
     @asynccontextmanager
     async def read_single(self) -> AsyncIterator[AsyncConnection]:
         """A ``read()`` for exactly one statement (``fetch``'s, when it does not run beneath
-        SQLAlchemy and no request-wide read transaction is open). On SQLite that statement runs as its own implicit transaction,
-        sparing BEGIN and COMMIT; a second statement here would see a different snapshot, so
-        there must not be one."""
+        SQLAlchemy and no request-wide read transaction is open). On SQLite that statement
+        runs as its own implicit transaction, sparing BEGIN and COMMIT; a second statement
+        here would see a different snapshot, so there must not be one."""
         if not self.is_sqlite or self._ambient() is not None:
             async with self.read() as conn:
                 yield conn
@@ -213,23 +211,18 @@ class Database:
         SQLAlchemy row has. Elsewhere, or when that read fails, it runs as ``read_single``."""
         ambient = self._ambient()
         if self._direct is not None and (ambient is None or not ambient[1]):
-            prepared = self._prepared.get(id(statement))
-            if prepared is None or prepared.statement is not statement:
-                prepared = self._prepared[id(statement)] = prepare(statement,
-                                                                   self.engine.dialect)
             try:
-                return self._direct.fetch(prepared, values)
-            except sqlite3.Error:
+                return self._direct.fetch(statement, values)
+            except sa.exc.DBAPIError:
                 pass  # the path below runs it again and reports any error as usual
         async with self.read_single() as conn:
             return list((await conn.execute(statement, values)).all())
 
     def listen_direct(self, listener: Callable[[str], None]) -> Callable[[], None]:
-        """Call ``listener`` with the SQL of each read ``fetch`` runs beneath SQLAlchemy (whose
-        own statement events do not see them); returns the function that stops it."""
-        listeners = self._direct.listeners if self._direct is not None else []
-        listeners.append(listener)
-        return lambda: listeners.remove(listener)
+        """Call ``listener`` with the SQL of each statement run beneath SQLAlchemy (``fetch``'s
+        and ``sqlite_direct.execute``'s, which its statement events do not see); returns the
+        function that stops it."""
+        return sqlite_direct.listen(self.engine.dialect, listener)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:

@@ -27,6 +27,7 @@ import sqlite3
 from typing import Any
 
 from sqlalchemy.dialects.sqlite import aiosqlite as sa_aiosqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.util import EMPTY_DICT
 
 Outcome = tuple[Any, list[Any], int, int | None]
@@ -152,3 +153,12 @@ def install() -> None:
     adapter._cursor_cls = InlineCursor
     adapter.commit = _commit  # type: ignore[method-assign]
     adapter.rollback = _rollback  # type: ignore[method-assign]
+
+
+def driver_connection(conn: AsyncConnection) -> sqlite3.Connection:
+    """The sqlite3 connection beneath a checked-out SQLAlchemy connection (the same one the
+    cursor above runs on), for ``sqlite_direct``."""
+    sync = conn.sync_connection
+    assert sync is not None, "the connection is not open"
+    adapted: Any = sync.connection.dbapi_connection
+    return adapted._connection._conn  # type: ignore[no-any-return]

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend.domain.models import SubjectType, TenantUser, tenant_user_etag
 from backend.domain.text import fold
-from backend.persistence import rows
+from backend.persistence import rows, sqlite_direct
 from backend.persistence import tables as t
 
 M = t.memberships
@@ -88,7 +88,8 @@ class Removal:
 async def get_for_removal(conn: AsyncConnection, tenant_id: str, user_id: str) -> Removal | None:
     """The tenant's user (their rows locked on PostgreSQL), or None."""
     stmt = _GET_FOR_REMOVAL_LOCKED if conn.dialect.name == "postgresql" else _GET_FOR_REMOVAL
-    row = (await conn.execute(stmt, {"tenant_id": tenant_id, "user_id": user_id})).first()
+    row = (await sqlite_direct.execute(
+        conn, stmt, {"tenant_id": tenant_id, "user_id": user_id})).first()
     if row is None:
         return None
     return Removal(row.user_name, tenant_user_etag(row.user_version, row.version),
@@ -201,7 +202,8 @@ async def update_membership(
 async def delete_membership(conn: AsyncConnection, tenant_id: str, user_id: str) -> None:
     """The user leaves the tenant, and with it the tenant's groups: the database's trigger
     ``memberships_leave_groups`` (migration 0005) deletes their group_members rows."""
-    await conn.execute(_DELETE_MEMBERSHIP, {"tenant_id": tenant_id, "user_id": user_id})
+    await sqlite_direct.execute(conn, _DELETE_MEMBERSHIP,
+                                {"tenant_id": tenant_id, "user_id": user_id})
 
 
 async def password_hash(conn: AsyncConnection, user_id: str) -> str | None:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend.domain.models import AuditEvent
 from backend.domain.permissions import Action, Resource
+from backend.persistence import sqlite_direct
 from backend.persistence import tables as t
 from backend.persistence.rows import ts
 from backend.services import authz
@@ -34,7 +35,10 @@ def _scrub(summary: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-_INSERT = t.audit_events.insert()  # values come as parameters: no statement built per event
+# Every column but the id, as named parameters: compiled once, and run beneath SQLAlchemy on
+# SQLite (every write records one).
+_INSERT = t.audit_events.insert().values(
+    {c.name: sa.bindparam(c.name, type_=c.type) for c in t.audit_events.c if c.name != "id"})
 
 
 async def record(
@@ -47,7 +51,7 @@ async def record(
     *,
     tenant_id: str | None = None,
 ) -> None:
-    await conn.execute(_INSERT, {
+    await sqlite_direct.execute(conn, _INSERT, {
         "tenant_id": tenant_id if tenant_id is not None else ctx.tenant_id,
         "at": ctx.now(),
         "actor_type": ctx.actor.type.value,

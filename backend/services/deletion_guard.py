@@ -28,8 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend.domain.errors import Forbidden, NotFound
 from backend.domain.permissions import Action, Resource
+from backend.persistence import sqlite_direct, user_store
 from backend.persistence import tables as t
-from backend.persistence import user_store
 from backend.persistence.rows import aware
 from backend.services import audit, authz
 from backend.services.context import ServiceContext
@@ -134,7 +134,7 @@ async def count_deprovision(
     if policy is None or integration_id is None:
         return
     now = ctx.now()
-    counted = await conn.execute(_COUNT_ONE_IF_WITHIN, {
+    counted = await sqlite_direct.execute(conn, _COUNT_ONE_IF_WITHIN, {
         "w_integration_id": integration_id, "w_window_open_after": now - policy.window,
         "w_member_since": member_since, "w_min_count": policy.min_count,
         "w_percent": policy.percent})

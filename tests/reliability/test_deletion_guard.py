@@ -174,14 +174,20 @@ async def test_a_deprovision_in_an_open_window_is_one_guard_statement(db: Databa
     assert (await rel.scim.delete(f"/Users/{users[0]}")).status_code == 204  # opens the window
     seen: list[str] = []
 
-    def spy(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+    def on_direct(statement: str) -> None:
         if "deletion_guards" in statement:
             seen.append(statement.split()[0])
 
+    def spy(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        on_direct(statement)
+
+    # Through SQLAlchemy or beneath it (sqlite_direct, on SQLite).
     sa.event.listen(db.engine.sync_engine, "before_cursor_execute", spy)
+    stop_direct = db.listen_direct(on_direct)
     try:
         assert (await rel.scim.delete(f"/Users/{users[1]}")).status_code == 204
     finally:
+        stop_direct()
         sa.event.remove(db.engine.sync_engine, "before_cursor_execute", spy)
     assert seen == ["UPDATE"]
     assert (await _state(rel))["count"] == 2

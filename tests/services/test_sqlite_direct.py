@@ -11,11 +11,11 @@ import pytest
 import sqlalchemy as sa
 
 from backend.domain.errors import IntegrationDisabled
-from backend.persistence import migrate
+from backend.persistence import migrate, sqlite_direct
 from backend.persistence import tables as t
 from backend.persistence.db import Database
 from backend.persistence.sqlite_direct import prepare
-from backend.services import authn, integrations, tokens
+from backend.services import audit, authn, integrations, tokens
 from tests.factories import make_integration, make_tenant
 
 _AUTHENTICATE = authn._AUTHENTICATE
@@ -81,8 +81,7 @@ async def test_inside_a_write_transaction_reads_see_its_uncommitted_changes(
         # The same read through the SQLite file (beneath SQLAlchemy) does not see it yet.
         if db.is_sqlite:
             assert db._direct is not None
-            prepared = prepare(_AUTHENTICATE, db.engine.dialect)
-            (outside,) = db._direct.fetch(prepared, {"token_id": token_id})
+            (outside,) = db._direct.fetch(_AUTHENTICATE, {"token_id": token_id})
             assert outside.revoked_at is None
     (row,) = await db.fetch(_AUTHENTICATE, {"token_id": token_id})
     assert row.revoked_at is not None  # committed now
@@ -133,11 +132,62 @@ async def test_an_in_memory_database_reads_through_sqlalchemy() -> None:
 
 def test_prepare_refuses_what_it_would_run_differently(tmp_path: Path) -> None:
     dialect = Database(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}").engine.dialect
-    when = sa.bindparam("when", type_=t.api_tokens.c.created_at.type)
-    with pytest.raises(ValueError, match="bind processor"):  # a datetime must be converted
-        prepare(sa.select(t.api_tokens.c.id).where(t.api_tokens.c.created_at > when), dialect)
+    with pytest.raises(ValueError, match="default"):  # instance_owner's default is Python's
+        prepare(t.users.insert().values(id=sa.bindparam("id")), dialect)
+    with pytest.raises(ValueError, match="RETURNING"):
+        prepare(t.tenants.delete().returning(t.tenants.c.id), dialect)
     with pytest.raises(ValueError, match="unique"):
         prepare(sa.select(t.api_tokens.c.id, t.users.c.id), dialect)
+
+
+_AUDIT_BACK = sa.select(t.audit_events).order_by(t.audit_events.c.id)
+_TENANT_INSERT = t.tenants.insert().values(
+    id=sa.bindparam("id"), name=sa.bindparam("name"),
+    created_at=sa.bindparam("created_at", type_=t.tenants.c.created_at.type))
+
+
+async def test_a_write_beneath_sqlalchemy_stores_what_sqlalchemy_would(db: Database) -> None:
+    """The audit INSERT (a datetime and JSON among its parameters) run both ways: the rows read
+    back are the same but for the id."""
+    at = datetime(2026, 3, 4, 5, 6, 7, 890123, tzinfo=UTC)
+    values = {"tenant_id": None, "at": at, "actor_type": "system", "actor_id": "a",
+              "actor_label": "A", "via": "cli", "action": "x.y", "resource_type": "x",
+              "resource_id": "1", "summary": {"k": [1, "two", None], "n": {"é": True}}}
+    async with db.write() as conn:
+        await sqlite_direct.execute(conn, audit._INSERT, values)
+        await conn.execute(audit._INSERT, values)
+    async with db.read() as conn:
+        first, second = [tuple(r)[1:] for r in await conn.execute(_AUDIT_BACK)]
+    assert first == second
+    assert audit._utc(first[1]) == at and first[-1] == values["summary"]  # SQLite: naive UTC
+
+
+async def test_a_write_beneath_sqlalchemy_is_part_of_its_transaction(db: Database) -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    with pytest.raises(RuntimeError):
+        async with db.write() as conn:
+            await sqlite_direct.execute(conn, _TENANT_INSERT,
+                                        {"id": "gone", "name": "gone", "created_at": now})
+            raise RuntimeError("roll back")
+    async with db.write() as conn:
+        outcome = await sqlite_direct.execute(conn, _TENANT_INSERT,
+                                              {"id": "kept", "name": "kept", "created_at": now})
+        assert outcome.rowcount == 1
+    async with db.read() as conn:
+        ids = set((await conn.scalars(sa.select(t.tenants.c.id))).all())
+    assert "kept" in ids and "gone" not in ids
+
+
+async def test_a_constraint_violation_beneath_sqlalchemy_is_sqlalchemys_error(
+    db: Database,
+) -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    row = {"id": "dup", "name": "dup", "created_at": now}
+    async with db.write() as conn:
+        await sqlite_direct.execute(conn, _TENANT_INSERT, row)
+    with pytest.raises(sa.exc.IntegrityError):
+        async with db.write() as conn:
+            await sqlite_direct.execute(conn, _TENANT_INSERT, row)
 
 
 async def test_literals_in_the_statement_are_bound_as_compiled(tmp_path: Path) -> None:
