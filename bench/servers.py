@@ -58,6 +58,45 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
+class CpuMeter:
+    """The CPU time of a set of processes, to the nanosecond where the OS gives it.
+
+    ``/proc/<pid>/stat`` counts in clock ticks (10 ms), so a phase of ten 2 ms requests reads
+    10, 20 or 30 ms: its CPU per request is at the resolution of the measurement. A process's
+    CPU-time clock (``clock_getcpuclockid``, POSIX) reads every thread's time in nanoseconds,
+    the threads that have ended included (the peer serves each request on a thread of its own,
+    so summing the live threads' times would miss almost all of its work). Where that clock is
+    unavailable, it falls back to ``cpu_seconds``."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = list(pids)
+        self._clocks = [_process_clock(pid) for pid in self.pids]
+        self.precise = all(clock is not None for clock in self._clocks)
+
+    def read(self) -> float:
+        if not self.precise:
+            return sum(cpu_seconds(pid) for pid in self.pids)
+        return sum(time.clock_gettime(clock) for clock in self._clocks if clock is not None)
+
+
+def _process_clock(pid: int) -> int | None:
+    """The id of ``pid``'s CPU-time clock, or None where there is none to read."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name is None or not hasattr(time, "clock_gettime"):
+        return None
+    clock = ctypes.c_int()
+    if ctypes.CDLL(name).clock_getcpuclockid(pid, ctypes.byref(clock)) != 0:
+        return None
+    try:
+        time.clock_gettime(clock.value)
+    except OSError:
+        return None
+    return clock.value
+
+
 def memory_mib(pid: int) -> tuple[float, float]:
     """(RSS, peak RSS) in MiB."""
     try:

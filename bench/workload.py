@@ -19,7 +19,7 @@ from urllib.parse import quote
 import httpx
 
 from bench import bodies
-from bench.servers import Target, cpu_seconds, memory_mib
+from bench.servers import CpuMeter, Target, memory_mib
 from bench.stats import PhaseResult
 
 Job = Callable[[], Awaitable[None]]
@@ -72,6 +72,8 @@ class Run:
         self.members: dict[str, set[str]] = {}
         self.big_id = ""
         self.baseline = 0  # users the tenant had before the run (Tessera's bootstrap admin)
+        self._cpu_meter = CpuMeter(self.target.pids)
+        self.observations["cpu_clock"] = "process clock" if self._cpu_meter.precise else "ticks"
 
     # ----------------------------------------------------------------------- plumbing
 
@@ -128,7 +130,8 @@ class Run:
     async def phase(self, name: str) -> AsyncIterator[PhaseResult]:
         result = PhaseResult(name)
         pids = self.target.pids
-        cpu0 = sum(cpu_seconds(p) for p in pids)
+        meter = self._cpu_meter
+        cpu0 = meter.read()
         started = time.perf_counter()
         self._current = result
         try:
@@ -136,7 +139,7 @@ class Run:
         finally:
             self._current = None
             result.wall_s = time.perf_counter() - started
-            result.server_cpu_s = sum(cpu_seconds(p) for p in pids) - cpu0
+            result.server_cpu_s = meter.read() - cpu0
             mem = [memory_mib(p) for p in pids]
             result.server_rss_mib = sum(m[0] for m in mem)
             result.server_hwm_mib = max(m[1] for m in mem)

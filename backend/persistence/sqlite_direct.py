@@ -46,8 +46,9 @@ Processor = Callable[[Any], Any] | None
 Statement = sa.Select[Any] | UpdateBase
 Listener = Callable[[str], None]
 
+# Per dialect (one per engine), so both go with their engine.
 _listeners: weakref.WeakKeyDictionary[Dialect, list[Listener]] = weakref.WeakKeyDictionary()
-_prepared: dict[tuple[int, int], Prepared] = {}
+_prepared: weakref.WeakKeyDictionary[Dialect, dict[int, Prepared]] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -132,10 +133,12 @@ def prepare(statement: Statement, dialect: Dialect) -> Prepared:
 
 def prepared(statement: Statement, dialect: Dialect) -> Prepared:
     """``prepare``, once per statement object (module-level statements) and dialect."""
-    key = (id(statement), id(dialect))
-    found = _prepared.get(key)
+    cache = _prepared.get(dialect)
+    if cache is None:
+        cache = _prepared[dialect] = {}
+    found = cache.get(id(statement))
     if found is None or found.statement is not statement:
-        found = _prepared[key] = prepare(statement, dialect)
+        found = cache[id(statement)] = prepare(statement, dialect)
     return found
 
 
