@@ -65,7 +65,9 @@ def _install_sqlite_hooks(
         options = conn.get_execution_options()
         if options.get(_SINGLE, False):
             return  # one statement is its own transaction (Database.read_single)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_WRITE, False) else "BEGIN")
+        operation = "BEGIN IMMEDIATE" if options.get(_WRITE, False) else "BEGIN"
+        sqlite_direct.notify(conn.dialect, operation)  # SQLAlchemy's statement events miss it
+        sqlite_cursor.begin(conn.connection.dbapi_connection, operation)
 
 
 class Database:

@@ -27,8 +27,9 @@ import sqlite3
 from typing import Any
 
 from sqlalchemy.dialects.sqlite import aiosqlite as sa_aiosqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.util import EMPTY_DICT
+from sqlalchemy.util import EMPTY_DICT, await_
 
 Outcome = tuple[Any, list[Any], int, int | None]
 
@@ -162,3 +163,26 @@ def driver_connection(conn: AsyncConnection) -> sqlite3.Connection:
     assert sync is not None, "the connection is not open"
     adapted: Any = sync.connection.dbapi_connection
     return adapted._connection._conn  # type: ignore[no-any-return]
+
+
+def begin(adapted: Any, operation: str) -> None:
+    """Run BEGIN or BEGIN IMMEDIATE on the sqlite3 connection beneath SQLAlchemy's adapter.
+
+    Called from SQLAlchemy's ``begin`` event, inside its greenlet, instead of a statement
+    executed through SQLAlchemy (about 100 us of its execution layer on every transaction, on
+    the bench machine). BEGIN IMMEDIATE still waits for another process's lock on the driver
+    thread, never on the loop, as the cursor above does. sqlite3 errors are raised as
+    SQLAlchemy's."""
+    conn: sqlite3.Connection = adapted._connection._conn
+    try:
+        if not _waits_for_other_processes(operation):
+            conn.execute(operation)
+            return
+        try:
+            _run_without_waiting(conn, operation, None)
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                raise
+            await_(adapted._connection._execute(_run, conn, operation, None, False))
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(operation, (), exc, sqlite3.Error) from exc

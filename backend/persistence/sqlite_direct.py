@@ -150,11 +150,16 @@ def listen(dialect: Dialect, listener: Listener) -> Callable[[], None]:
     return lambda: found.remove(listener)
 
 
+def notify(dialect: Dialect, sql: str) -> None:
+    """Tell ``listen``'s listeners about a statement run beneath SQLAlchemy elsewhere."""
+    for listener in _listeners.get(dialect, ()):
+        listener(sql)
+
+
 def run(conn: sqlite3.Connection, dialect: Dialect, plan: Prepared,
         values: Mapping[str, Any]) -> Outcome:
     """Run ``plan`` on ``conn``; sqlite3 errors are raised as SQLAlchemy's (IntegrityError...)."""
-    for listener in _listeners.get(dialect, ()):
-        listener(plan.sql)
+    notify(dialect, plan.sql)
     parameters = plan.parameters(values)
     try:
         cursor = conn.execute(plan.sql, parameters)
