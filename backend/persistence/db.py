@@ -3,8 +3,9 @@
 SQLite: WAL, foreign keys, a busy timeout, and writes taken with ``BEGIN IMMEDIATE`` behind one
 in-process lock, so concurrent writers queue here instead of failing on SQLite's write lock.
 Statements run directly on the event loop's thread (``sqlite_cursor``); WAL checkpoints run on
-a thread of their own (``sqlite_checkpoint``), woken after each write commits; the one read
-every request makes (authentication) runs beneath SQLAlchemy (``sqlite_direct``).
+a thread of their own (``sqlite_checkpoint``), woken after each write commits. BEGIN, and the
+statements every request runs (authentication's read, the audit INSERT, a user delete's), run
+on sqlite3 beneath SQLAlchemy's execution layer (``sqlite_cursor.begin``, ``sqlite_direct``).
 PostgreSQL: a normal pool; rows that are read then written are locked with ``FOR UPDATE``.
 """
 

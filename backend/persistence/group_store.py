@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend.domain.models import Group, GroupMember
 from backend.domain.text import fold
-from backend.persistence import rows
+from backend.persistence import rows, sqlite_direct
 from backend.persistence import tables as t
 
 G, GM, M, U = t.groups, t.group_members, t.memberships, t.users
@@ -44,7 +44,8 @@ async def get(
     conn: AsyncConnection, tenant_id: str, group_id: str, *, lock: bool = False
 ) -> Group | None:
     stmt = _GET_LOCKED if lock and conn.dialect.name == "postgresql" else _GET
-    row = (await conn.execute(stmt, {"tenant_id": tenant_id, "group_id": group_id})).first()
+    row = (await sqlite_direct.execute(
+        conn, stmt, {"tenant_id": tenant_id, "group_id": group_id})).first()
     return rows.group(row) if row else None
 
 
@@ -181,5 +182,5 @@ async def bump(conn: AsyncConnection, group_id: str, now: datetime, **values: An
 
 async def delete_group(conn: AsyncConnection, group_id: str) -> None:
     """The group row and all its member rows (bindings are the caller's, see services)."""
-    await conn.execute(_DELETE_ALL_MEMBERS, {"group_id": group_id})
-    await conn.execute(_DELETE_GROUP, {"group_id": group_id})
+    await sqlite_direct.execute(conn, _DELETE_ALL_MEMBERS, {"group_id": group_id})
+    await sqlite_direct.execute(conn, _DELETE_GROUP, {"group_id": group_id})

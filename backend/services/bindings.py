@@ -16,7 +16,7 @@ from backend.domain.models import Binding, SubjectType
 from backend.domain.permissions import Action, Resource
 from backend.domain.roles import ADMIN
 from backend.domain.text import is_namespace
-from backend.persistence import rows
+from backend.persistence import rows, sqlite_direct
 from backend.persistence import tables as t
 from backend.services import audit, authz
 from backend.services.context import ServiceContext
@@ -106,10 +106,11 @@ async def delete_where(
     """Remove every binding of one subject (when the subject leaves), guarding the last Admin."""
     params = {"tenant_id": tenant_id, "subject_type": subject_type.value,
               "subject_id": subject_id}
-    doomed = list((await conn.execute(_SUBJECT_BINDING_IDS, params)).scalars())
+    found = await sqlite_direct.execute(conn, _SUBJECT_BINDING_IDS, params)
+    doomed = [row.id for row in found.rows]
     await guard_last_admin(conn, tenant_id, doomed)
     if doomed:
-        await conn.execute(_DELETE_SUBJECT_BINDINGS, params)
+        await sqlite_direct.execute(conn, _DELETE_SUBJECT_BINDINGS, params)
     return len(doomed)
 
 
