@@ -11,8 +11,8 @@ pages (a list page, a 100-member batch), and in one process write transactions a
 serialised by ``Database``'s lock, so no statement waits on another of this process's
 connections (WAL readers never wait). The one statement that can wait on *another process* is
 ``BEGIN IMMEDIATE`` (a CLI command, or a second process, holding the write lock; the wait is
-``busy_timeout``): it is tried inline with no wait, and only if the lock is taken does it go to
-the driver thread to wait there, so it never stalls the loop.
+``busy_timeout``): ``begin`` tries it inline with no wait, and only if the lock is taken does it
+go to the driver thread to wait there, so it never stalls the loop.
 
 It subclasses SQLAlchemy's adapter (pinned in pyproject.toml) and replaces only the execution
 path; errors still go through the adapter's exception translation. The sqlite3 connection is
@@ -100,18 +100,9 @@ class InlineCursor(sa_aiosqlite.AsyncAdapt_aiosqlite_cursor):
         pass
 
     async def _run(self, operation: Any, parameters: Any, many: bool) -> None:
-        conn = self._connection._conn
-        if not _waits_for_other_processes(operation):
-            outcome: Outcome = _run(conn, operation, parameters, many)
-        else:
-            try:
-                outcome = _run_without_waiting(conn, operation, parameters)
-            except sqlite3.OperationalError as exc:
-                if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY:
-                    raise
-                # Another process holds the lock: wait for it (busy_timeout) off the loop.
-                outcome = await self._connection._execute(
-                    _run, conn, operation, parameters, many)
+        # Never waits on another process: BEGIN IMMEDIATE, the one statement that can, does
+        # not come through here (``begin`` below runs it from SQLAlchemy's begin event).
+        outcome: Outcome = _run(self._connection._conn, operation, parameters, many)
         self._description, rows, self._rowcount, self._lastrowid = outcome
         self._rows = collections.deque(rows)
 

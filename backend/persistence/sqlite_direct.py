@@ -5,12 +5,13 @@ each cost far more than its SQL: two greenlet switches, an execution context, pa
 processing and a result object. Measured in-process on the bench machine, an indexed UPDATE
 inside a write transaction cost about 150 us that way and about 12 us as one ``sqlite3`` call;
 authentication's read cost 270 us through a pooled connection and 24 us here. So the statements
-every request runs (authentication, a user delete's) are compiled once with the engine's own
-dialect and run with one ``sqlite3`` call: their parameters go through the bind processors and
-their rows through the result processors SQLAlchemy would apply (the column types' own, so
-datetimes, booleans and JSON are written and read as they are there). Tests hold the two paths
-to identical rows. What this path would run differently from SQLAlchemy it refuses to prepare:
-Python-side column defaults, RETURNING, duplicate column names.
+every request runs (authentication, the audit INSERT, a group's read by id, a user's or a
+group's delete) are compiled once with the engine's own dialect and run with one ``sqlite3``
+call: their parameters go through the bind processors and their rows through the result
+processors SQLAlchemy would apply (the column types' own, so datetimes, booleans and JSON are
+written and read as they are there). Tests hold the two paths to identical rows. What this path
+would run differently from SQLAlchemy it refuses to prepare: Python-side column defaults,
+RETURNING, duplicate column names.
 
 Two entry points:
 
